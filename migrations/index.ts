@@ -1,0 +1,8 @@
+// Every migration, in order. Listed statically (not read from the directory at run time) so the set
+// is checked by the compiler and cannot differ between machines.
+import type { Migration } from "kysely";
+import * as m0001 from "./0001_initial.ts";
+
+export const migrations: Record<string, Migration> = {
+  "0001_initial": m0001,
+};

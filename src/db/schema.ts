@@ -1,0 +1,101 @@
+// Row types, one interface per table, mirroring migrations/. Kysely checks every query against them,
+// so a renamed column breaks the build instead of a request.
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+/** timestamptz: read as Date, written as Date or an SQL default. */
+type Timestamp = ColumnType<Date, Date | undefined, Date>;
+type NullableTimestamp = ColumnType<Date | null, Date | null | undefined, Date | null>;
+type Id = ColumnType<number, never, never>;
+
+export interface SourcesTable {
+  id: Id;
+  url: string;
+  title: string | null;
+  site_url: string | null;
+  description: string | null;
+  enabled: Generated<boolean>;
+  disabled_reason: string | null;
+  fetch_interval_seconds: Generated<number>;
+  next_fetch_at: Generated<Date>;
+  lease_owner: string | null;
+  lease_expires_at: NullableTimestamp;
+  etag: string | null;
+  last_modified: string | null;
+  last_attempt_at: NullableTimestamp;
+  last_success_at: NullableTimestamp;
+  last_status: number | null;
+  last_error: string | null;
+  error_count: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface StoriesTable {
+  id: Id;
+  uuid: Generated<string>;
+  title: string;
+  published_at: Timestamp;
+  updated_at: Generated<Date>;
+  canonical_article_id: number | null;
+  created_at: Generated<Date>;
+}
+
+export interface ArticlesTable {
+  id: Id;
+  source_id: number;
+  story_id: number;
+  identity: string;
+  guid: string | null;
+  link: string | null;
+  title: string;
+  summary: string | null;
+  content: string | null;
+  author: string | null;
+  categories: Generated<string[]>;
+  image_url: string | null;
+  language: string | null;
+  published_at: NullableTimestamp;
+  updated_at: NullableTimestamp;
+  content_hash: string;
+  first_seen_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+}
+
+export interface TopicsTable {
+  id: Id;
+  slug: string;
+  title: string;
+  description: Generated<string>;
+  /** JSON text on write, parsed object on read (pg parses jsonb). */
+  definition: ColumnType<unknown, string, string>;
+  reserved: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface StoryTopicsTable {
+  topic_id: number;
+  story_id: number;
+  matched_at: Generated<Date>;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: ColumnType<unknown, string, string>;
+}
+
+export interface Database {
+  settings: SettingsTable;
+  sources: SourcesTable;
+  stories: StoriesTable;
+  articles: ArticlesTable;
+  topics: TopicsTable;
+  story_topics: StoryTopicsTable;
+}
+
+export type Source = Selectable<SourcesTable>;
+export type NewSource = Insertable<SourcesTable>;
+export type SourceUpdate = Updateable<SourcesTable>;
+export type Article = Selectable<ArticlesTable>;
+export type Story = Selectable<StoriesTable>;
+export type Topic = Selectable<TopicsTable>;
