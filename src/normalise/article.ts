@@ -1,0 +1,69 @@
+// ParsedFeed → one ArticleInput per item identity. HTML stays as parsed (sanitising happens at
+// output); dates are kept as published, future ones included.
+import type { ParsedFeed, ParsedItem } from "../parse/feed.ts";
+import { sha256Hex } from "./hash.ts";
+
+export interface ArticleInput {
+  /** Per-source identity: guid, else link (absolute), else "sha256:" + hex(sha256(title + "\n" + published ISO or "")). */
+  identity: string;
+  guid: string | null;
+  link: string | null;
+  title: string;
+  /** HTML as parsed (sanitising happens at output). */
+  summary: string | null;
+  content: string | null;
+  author: string | null;
+  categories: string[];
+  /** As published (a future date is kept as given); null if missing or unreadable. */
+  publishedAt: Date | null;
+  updatedAt: Date | null;
+  imageUrl: string | null;
+  /** Item language if known, else the feed's. */
+  language: string | null;
+  /** sha256 hex over title, link, summary, content, author, categories: changes when the article is edited. */
+  contentHash: string;
+}
+
+export function itemIdentity(item: ParsedItem): string {
+  const guid = item.guid?.trim();
+  if (guid) return guid;
+  const link = item.link?.trim();
+  if (link) return link;
+  return `sha256:${sha256Hex(`${item.title}\n${item.published?.toISOString() ?? ""}`)}`;
+}
+
+export function contentHash(item: ParsedItem): string {
+  // JSON keeps field boundaries unambiguous ("a" + "bc" ≠ "ab" + "c").
+  return sha256Hex(JSON.stringify([item.title, item.link, item.summaryHtml, item.contentHtml, item.author, item.categories]));
+}
+
+function toArticle(item: ParsedItem, identity: string, feedLanguage: string | null): ArticleInput {
+  return {
+    identity,
+    guid: item.guid,
+    link: item.link,
+    title: item.title,
+    summary: item.summaryHtml,
+    content: item.contentHtml,
+    author: item.author,
+    categories: item.categories,
+    publishedAt: item.published,
+    updatedAt: item.updated,
+    imageUrl: item.imageUrl,
+    language: item.language ?? feedLanguage,
+    contentHash: contentHash(item),
+  };
+}
+
+/** An identity repeated within one feed is one article: the first occurrence is kept. */
+export function normaliseFeed(feed: ParsedFeed): ArticleInput[] {
+  const seen = new Set<string>();
+  const articles: ArticleInput[] = [];
+  for (const item of feed.items) {
+    const identity = itemIdentity(item);
+    if (seen.has(identity)) continue;
+    seen.add(identity);
+    articles.push(toArticle(item, identity, feed.language));
+  }
+  return articles;
+}
