@@ -1,0 +1,51 @@
+// Topics as rows, and the story–topic table that topic feeds read.
+import { sql, type Kysely, type Transaction } from "kysely";
+import type { Database, Topic } from "../db/schema.ts";
+import { htmlToText } from "../text/html.ts";
+import { topicDefinitionSchema } from "./definition.ts";
+import { compileTopic, matchTopics, type CompiledTopic } from "./match.ts";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export function listTopics(db: Db): Promise<Topic[]> {
+  return db.selectFrom("topics").selectAll().orderBy(sql`slug = 'all'`, "desc").orderBy("slug").execute();
+}
+
+export function getTopicBySlug(db: Db, slug: string): Promise<Topic | undefined> {
+  return db.selectFrom("topics").selectAll().where("slug", "=", slug).executeTakeFirst();
+}
+
+/** Every topic, compiled for matching. A definition that no longer parses is skipped, not fatal. */
+export async function loadCompiledTopics(db: Db): Promise<CompiledTopic[]> {
+  const rows = await db.selectFrom("topics").select(["id", "slug", "definition"]).execute();
+  return rows.flatMap((r) => {
+    const def = topicDefinitionSchema.safeParse(r.definition);
+    return def.success ? [compileTopic({ id: r.id, slug: r.slug, definition: def.data })] : [];
+  });
+}
+
+/** The text a story is matched on: the headline and body of every article in it. */
+async function storyTexts(db: Db, storyIds: number[]): Promise<Map<number, string>> {
+  const rows = await db
+    .selectFrom("articles")
+    .select(["story_id", "title", "summary", "content", "categories"])
+    .where("story_id", "in", storyIds)
+    .execute();
+  const texts = new Map<number, string[]>();
+  for (const r of rows) {
+    const parts = texts.get(r.story_id) ?? [];
+    parts.push(r.title, r.categories.join(" "), htmlToText(r.content ?? r.summary ?? ""));
+    texts.set(r.story_id, parts);
+  }
+  return new Map([...texts].map(([id, parts]) => [id, parts.join("\n")]));
+}
+
+/** Recompute the topics of these stories and make story_topics say exactly that. */
+export async function matchStories(db: Db, storyIds: number[], topics: CompiledTopic[]): Promise<void> {
+  const ids = [...new Set(storyIds)];
+  if (ids.length === 0 || topics.length === 0) return;
+  const texts = await storyTexts(db, ids);
+  const links = ids.flatMap((storyId) => matchTopics(topics, texts.get(storyId) ?? "").map((t) => ({ story_id: storyId, topic_id: t.id })));
+  await db.deleteFrom("story_topics").where("story_id", "in", ids).execute();
+  if (links.length > 0) await db.insertInto("story_topics").values(links).execute();
+}
