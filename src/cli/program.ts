@@ -1,0 +1,157 @@
+// The `feedloom` command line. Each command is a thin shell over src/ and jobs/; output goes
+// through `io` so the same program runs in a terminal or, forwarded, inside a running server.
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { z } from "zod";
+import { runFetchCycle } from "../../jobs/fetch-cycle.ts";
+import type { Config } from "../config.ts";
+import { DataDirBusyError } from "../db/lock.ts";
+import { migrateToLatest } from "../db/migrate.ts";
+import { AddressRefusedError, assertFetchable } from "../fetch/address.ts";
+import type { Runtime } from "../runtime.ts";
+import type { CommandIo } from "../server/control.ts";
+import { addSource, DuplicateSourceError, listSources } from "../store/sources.ts";
+import { version } from "../version.ts";
+import { outcomeLine, sourceJson, sourcesTable } from "./format.ts";
+
+export interface CliContext {
+  config: Config;
+  io: CommandIo;
+  /** The database and friends; opened on first use. */
+  runtime(): Promise<Runtime>;
+  /** Set when this command was forwarded to a running server. */
+  servedBy: number | null;
+  serve(opts: { port: number; scheduler: boolean }): Promise<number>;
+  jobs(): Promise<number>;
+}
+
+/** A failure the user can fix: printed as is, exit code 1. */
+export class CliError extends Error {}
+
+const feedUrl = z.url({ protocol: /^https?$/, message: "must be an absolute http:// or https:// URL" });
+
+function parseId(value: string): number {
+  if (!/^\d{1,15}$/.test(value) || Number(value) < 1) throw new InvalidArgumentError("must be a source id (a positive whole number)");
+  return Number(value);
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError("must be a port number from 0 to 65535");
+  return n;
+}
+
+export function buildProgram(ctx: CliContext, result: { code: number }): Command {
+  const { io } = ctx;
+  const program = new Command("feedloom")
+    .description("A news aggregator: fetches sources, groups republished articles into stories, publishes topic feeds.")
+    .version(version)
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+
+  program
+    .command("serve")
+    .description("serve HTTP (topic feeds, API) and run the fetch scheduler")
+    .addOption(new Option("-p, --port <n>", "port to listen on (default: $PORT or 3000)").argParser(parsePort))
+    .option("--no-scheduler", "serve only; fetch from a separate `feedloom jobs` process")
+    .action(async (opts: { port?: number; scheduler: boolean }) => {
+      result.code = await ctx.serve({ port: opts.port ?? ctx.config.port, scheduler: opts.scheduler });
+    });
+
+  program
+    .command("jobs")
+    .description("run the fetch scheduler alone (no HTTP server)")
+    .action(async () => {
+      result.code = await ctx.jobs();
+    });
+
+  program
+    .command("migrate")
+    .description("apply database migrations")
+    .action(async () => {
+      const rt = await ctx.runtime(); // opening the runtime migrates; report what that did
+      const { applied } = await migrateToLatest(rt.db);
+      io.out(applied.length > 0 ? `applied ${applied.join(", ")}\n` : "the database schema is up to date\n");
+    });
+
+  program
+    .command("fetch")
+    .description("run one fetch cycle now and exit (due sources by default)")
+    .option("--all", "fetch every enabled source, due or not")
+    .addOption(new Option("--source <id>", "fetch only this source").argParser(parseId))
+    .option("--json", "print one JSON object per source")
+    .action(async (opts: { all?: boolean; source?: number; json?: boolean }) => {
+      const rt = await ctx.runtime();
+      const outcomes = await runFetchCycle(rt, {
+        all: opts.all,
+        sourceIds: opts.source !== undefined ? [opts.source] : undefined,
+        concurrency: ctx.config.fetchConcurrency,
+        onOutcome: (o) => io.out(opts.json ? JSON.stringify(o) + "\n" : outcomeLine(o)),
+      });
+      if (outcomes.length === 0 && !opts.json) {
+        io.out(opts.source !== undefined ? `source ${opts.source} is not fetchable now (unknown, disabled or being fetched)\n` : "nothing is due; use --all to fetch every source now\n");
+      }
+    });
+
+  const sources = program.command("sources").description("manage sources (the feeds feedloom fetches)");
+  sources
+    .command("add")
+    .description("register a feed URL as a source")
+    .argument("<url>", "the feed's URL (http or https)")
+    .option("--title <title>", "a title to show instead of the feed's own")
+    .option("--json", "print the new source as JSON")
+    .action(async (rawUrl: string, opts: { title?: string; json?: boolean }) => {
+      const parsed = feedUrl.safeParse(rawUrl);
+      if (!parsed.success) throw new CliError(`invalid <url> "${rawUrl}": ${parsed.error.issues[0]?.message}`);
+      try {
+        await assertFetchable(new URL(parsed.data), ctx.config.allowPrivateNetworks);
+      } catch (err) {
+        if (err instanceof AddressRefusedError) throw new CliError(err.message);
+        // DNS failing now is not a reason to refuse: the fetch will say so, and retry.
+      }
+      const rt = await ctx.runtime();
+      try {
+        const source = await addSource(rt.db, { url: new URL(parsed.data).href, title: opts.title?.trim() || null });
+        io.out(opts.json ? JSON.stringify(sourceJson(source)) + "\n" : `added source ${source.id}: ${source.url}\n`);
+      } catch (err) {
+        if (err instanceof DuplicateSourceError) throw new CliError(err.message);
+        throw err;
+      }
+    });
+  sources
+    .command("list")
+    .description("list sources with their health")
+    .option("--json", "print a JSON array")
+    .action(async (opts: { json?: boolean }) => {
+      const rt = await ctx.runtime();
+      const rows = await listSources(rt.db);
+      io.out(opts.json ? JSON.stringify(rows.map(sourceJson), null, 2) + "\n" : sourcesTable(rows));
+    });
+
+  return program;
+}
+
+/** Run the program; returns the exit code: 0 success, 1 failure, 2 usage error. */
+export async function runProgram(argv: string[], ctx: CliContext): Promise<number> {
+  const result = { code: 0 };
+  const program = buildProgram(ctx, result);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return result.code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here too, with exit code 0.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof CliError) {
+      ctx.io.err(`feedloom: ${err.message}\n`);
+      return 1;
+    }
+    if (err instanceof DataDirBusyError) {
+      ctx.io.err(`feedloom: ${err.message}, which does not take commands; wait for it to finish, or stop it\n`);
+      return 1;
+    }
+    ctx.io.err(`feedloom: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

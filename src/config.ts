@@ -1,0 +1,76 @@
+// Configuration comes from the environment only, validated once at start so a typo fails loudly
+// with the variable's name instead of surfacing later as a strange runtime error.
+import { resolve } from "node:path";
+import cron from "node-cron";
+import { z } from "zod";
+
+const flag = z
+  .enum(["0", "1", "true", "false", "yes", "no", ""])
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+
+const envSchema = z.object({
+  PORT: z.coerce.number({ message: "must be a port number" }).int("must be a port number").min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  FEEDLOOM_DATA_DIR: z.string().min(1).default("./data"),
+  FEEDLOOM_BASE_URL: z
+    .url({ protocol: /^https?$/, message: "must be an absolute http(s) URL such as https://news.example.org" })
+    .optional(),
+  FEEDLOOM_ALLOW_PRIVATE_NETWORKS: flag.default(false),
+  FEEDLOOM_STARTER_SOURCES: flag.default(true),
+  FEEDLOOM_FETCH_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  FEEDLOOM_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(15 * 1024 * 1024),
+  FEEDLOOM_FETCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  FEEDLOOM_FETCH_SCHEDULE: z
+    .string()
+    .refine((v) => cron.validate(v), "must be a cron expression such as '* * * * *' (five fields, or six with seconds)")
+    .default("* * * * *"),
+  FEEDLOOM_LOG_LEVEL: z.enum(["silent", "error", "warn", "info", "debug"]).default("info"),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Set: run on that Postgres server. Unset: embedded PGlite in `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  baseUrl: string;
+  allowPrivateNetworks: boolean;
+  starterSources: boolean;
+  fetchTimeoutMs: number;
+  maxBodyBytes: number;
+  fetchConcurrency: number;
+  /** When the scheduler wakes to claim due sources (cron syntax, UTC). */
+  fetchSchedule: string;
+  logLevel: "silent" | "error" | "warn" | "info" | "debug";
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid configuration in the environment:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: resolve(e.FEEDLOOM_DATA_DIR),
+    // Without a configured public URL, links point at the local server so a fresh install works.
+    baseUrl: (e.FEEDLOOM_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+    allowPrivateNetworks: e.FEEDLOOM_ALLOW_PRIVATE_NETWORKS,
+    starterSources: e.FEEDLOOM_STARTER_SOURCES,
+    fetchTimeoutMs: e.FEEDLOOM_FETCH_TIMEOUT_MS,
+    maxBodyBytes: e.FEEDLOOM_MAX_BODY_BYTES,
+    fetchConcurrency: e.FEEDLOOM_FETCH_CONCURRENCY,
+    fetchSchedule: e.FEEDLOOM_FETCH_SCHEDULE,
+    logLevel: e.FEEDLOOM_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,40 @@
+// Everything a command or the server needs, opened from the configuration: the database (embedded
+// or server, migrated), the fetch settings and a logger.
+import type { Config } from "./config.ts";
+import { openPglite, openPostgres, type DatabaseHandle } from "./db/database.ts";
+import { migrateToLatest } from "./db/migrate.ts";
+import type { FetchOptions } from "./fetch/fetcher.ts";
+import type { IngestContext } from "./ingest/source.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { userAgent } from "./version.ts";
+
+export interface Runtime extends IngestContext {
+  config: Config;
+  database: DatabaseHandle;
+  close(): Promise<void>;
+}
+
+export function fetchOptions(config: Config): FetchOptions {
+  return {
+    userAgent: userAgent(config.baseUrl),
+    timeoutMs: config.fetchTimeoutMs,
+    maxBodyBytes: config.maxBodyBytes,
+    maxRedirects: 5,
+    allowPrivateNetworks: config.allowPrivateNetworks,
+  };
+}
+
+export async function openDatabase(config: Config): Promise<DatabaseHandle> {
+  return config.databaseUrl ? openPostgres(config.databaseUrl) : openPglite({ dataDir: config.dataDir });
+}
+
+export async function openRuntime(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Runtime> {
+  const database = await openDatabase(config);
+  try {
+    await migrateToLatest(database.db);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  return { config, database, db: database.db, fetch: fetchOptions(config), log, close: () => database.close() };
+}

@@ -1,0 +1,116 @@
+// The HTTP face: topic feeds, the public stories API and a health check. Thin: every answer is
+// a query from src/store and a rendering from src/feeds.
+import { Hono, type Context } from "hono";
+import type { Kysely } from "kysely";
+import { z } from "zod";
+import type { Database } from "../db/schema.ts";
+import type { Logger } from "../log.ts";
+import { buildFeed, type FeedFormat } from "../feeds/build.ts";
+import { decodeCursor, encodeCursor, listStories, type StoryCursor, type StoryView } from "../store/stories.ts";
+import { getTopicBySlug, listTopics } from "../topics/store.ts";
+import { version } from "../version.ts";
+import { indexPage } from "./pages.ts";
+
+export interface AppContext {
+  db: Kysely<Database>;
+  baseUrl: string;
+  log?: Logger;
+}
+
+const pageQuery = z.object({
+  limit: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(200, "must be at most 200").default(50),
+  before: z
+    .string()
+    .optional()
+    .transform((v, ctx): StoryCursor | null => {
+      if (v === undefined || v === "") return null;
+      const c = decodeCursor(v);
+      if (!c) ctx.addIssue({ code: "custom", message: "is not a cursor from a previous page's `next`" });
+      return c;
+    }),
+  topic: z.string().optional(),
+});
+
+type PageQuery = z.infer<typeof pageQuery>;
+
+function badRequest(c: Context, error: z.ZodError) {
+  const issue = error.issues[0];
+  const field = issue?.path.join(".") || "request";
+  return c.json({ error: `invalid parameter \`${field}\`: ${issue?.message ?? "invalid"}`, field }, 400);
+}
+
+function parsePage(c: Context): { ok: true; value: PageQuery } | { ok: false; error: z.ZodError } {
+  const r = pageQuery.safeParse(c.req.query());
+  return r.success ? { ok: true, value: r.data } : { ok: false, error: r.error };
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** The public JSON shape of a story (a contract: add fields, never rename). */
+export function storyJson(s: StoryView) {
+  return {
+    id: s.id,
+    title: s.title,
+    published: iso(s.published),
+    updated: iso(s.updated),
+    topics: s.topics,
+    articles: s.articles.map((a) => ({
+      id: a.id,
+      source: { id: a.source.id, title: a.source.title, url: a.source.url },
+      guid: a.guid,
+      link: a.link,
+      title: a.title,
+      published: iso(a.published),
+    })),
+  };
+}
+
+export function createApp(ctx: AppContext): Hono {
+  const app = new Hono();
+
+  app.get("/healthz", (c) => c.json({ status: "ok", version }));
+
+  app.get("/", async (c) => c.html(indexPage(await listTopics(ctx.db), ctx.baseUrl)));
+
+  app.get("/topics/:file{[^/]+\\.(rss|atom|json)}", async (c) => {
+    const file = c.req.param("file");
+    const dot = file.lastIndexOf(".");
+    const slug = file.slice(0, dot);
+    const format = file.slice(dot + 1) as FeedFormat;
+    const topic = await getTopicBySlug(ctx.db, slug);
+    if (!topic) return c.text(`no topic named "${slug}"; see ${ctx.baseUrl}/ for the topics`, 404);
+    const page = parsePage(c);
+    if (!page.ok) return badRequest(c, page.error);
+    const { stories } = await listStories(ctx.db, { topicId: topic.id, limit: page.value.limit, before: page.value.before });
+    const built = buildFeed(format, { slug, title: topic.title, description: topic.description, topicUpdated: topic.updated_at, baseUrl: ctx.baseUrl, version }, stories);
+    return c.body(built.body, 200, { "content-type": built.contentType, "last-modified": built.updated.toUTCString() });
+  });
+
+  app.get("/api/stories", async (c) => {
+    const page = parsePage(c);
+    if (!page.ok) return badRequest(c, page.error);
+    const slug = page.value.topic ?? "all";
+    const topic = await getTopicBySlug(ctx.db, slug);
+    if (!topic) return c.json({ error: `no topic named "${slug}"`, field: "topic" }, 404);
+    const result = await listStories(ctx.db, { topicId: topic.id, limit: page.value.limit, before: page.value.before });
+    return c.json({ stories: result.stories.map(storyJson), next: result.next ? encodeCursor(result.next) : null });
+  });
+
+  app.get("/api/topics", async (c) => {
+    const topics = await listTopics(ctx.db);
+    return c.json({
+      topics: topics.map((t) => ({
+        slug: t.slug, title: t.title, description: t.description,
+        feeds: { rss: `${ctx.baseUrl}/topics/${t.slug}.rss`, atom: `${ctx.baseUrl}/topics/${t.slug}.atom`, json: `${ctx.baseUrl}/topics/${t.slug}.json` },
+      })),
+    });
+  });
+
+  app.notFound((c) => c.text("not found", 404));
+  // Internals go to the log, never to the client.
+  app.onError((err, c) => {
+    ctx.log?.error("request failed", { method: c.req.method, path: c.req.path, error: err.message, stack: err.stack });
+    return c.text("internal error", 500);
+  });
+  return app;
+}
