@@ -1,0 +1,73 @@
+// First start, as `npm start` does it: an empty data directory, the starter sources imported, the
+// topic feeds answering; and the scheduler fetching due sources on its own.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { starterSources } from "../src/starter/import.ts";
+import { cliEnv, runCli, startServer } from "./helpers/cli.ts";
+import { startNewsroom, type NewsroomServer } from "./helpers/newsroom.ts";
+
+describe("first start on an empty embedded database", () => {
+  const dir = mkdtempSync(join(tmpdir(), "feedloom-first-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("answers /topics/nato.rss with RSS 2.0 within 15 s and imports the starter sources once", async () => {
+    // The scheduler stays off: the starter sources are real outlets on the internet, out of reach here.
+    const env = cliEnv({ FEEDLOOM_DATA_DIR: join(dir, "data"), FEEDLOOM_STARTER_SOURCES: "1" });
+    const started = Date.now();
+    const server = await startServer(["serve", "--port", "0", "--no-scheduler"], env);
+    try {
+      const res = await fetch(`${server.url}/topics/nato.rss`);
+      const elapsed = Date.now() - started;
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /^<\?xml[^>]*\?>\s*<rss [^>]*version="2.0"/);
+      assert.ok(elapsed < 15_000, `first answer after ${elapsed} ms`);
+      assert.match(server.output(), new RegExp(`imported ${starterSources().length} starter sources`));
+
+      const list = await runCli(["sources", "list", "--json"], env);
+      assert.equal(list.code, 0, list.stderr);
+      const urls = (JSON.parse(list.stdout) as Array<{ url: string }>).map((s) => s.url);
+      assert.deepEqual(urls, starterSources().map((s) => s.url));
+      assert.ok(urls.length >= 10 && urls.every((u) => u.startsWith("https://")));
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+    // A restart does not import them again (nor after an operator removed them).
+    const again = await startServer(["serve", "--port", "0", "--no-scheduler"], env);
+    await again.stop();
+    assert.doesNotMatch(again.output(), /imported \d+ starter sources/);
+  });
+});
+
+describe("the scheduler", () => {
+  let newsroom: NewsroomServer;
+  const dir = mkdtempSync(join(tmpdir(), "feedloom-sched-"));
+  before(async () => (newsroom = await startNewsroom()));
+  after(async () => {
+    await newsroom.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("wakes on its schedule and fetches due sources from the database", async () => {
+    const env = cliEnv({ FEEDLOOM_DATA_DIR: dir, FEEDLOOM_ALLOW_PRIVATE_NETWORKS: "1", FEEDLOOM_FETCH_SCHEDULE: "* * * * * *", FEEDLOOM_LOG_LEVEL: "info" });
+    const server = await startServer(["serve", "--port", "0"], env);
+    try {
+      const add = await runCli(["sources", "add", newsroom.feeds["ukrnews"]!], env);
+      assert.equal(add.code, 0, add.stderr);
+      // No `fetch` command: the scheduler must find the new, due source by itself.
+      const deadline = Date.now() + 20_000;
+      let body = "";
+      while (Date.now() < deadline) {
+        body = await (await fetch(`${server.url}/api/stories?topic=nato`)).text();
+        if (body.includes("NATO And EU Discussing")) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.match(body, /NATO And EU Discussing/);
+      assert.match(server.output(), /"msg":"fetched".*"new":13/);
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+  });
+});
