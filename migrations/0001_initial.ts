@@ -24,6 +24,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       last_success_at   timestamptz,
       last_status       integer,
       last_error        text,
+      last_warning      text,
       error_count       integer NOT NULL DEFAULT 0,
       created_at        timestamptz NOT NULL DEFAULT now(),
       updated_at        timestamptz NOT NULL DEFAULT now()
@@ -37,7 +38,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       uuid              uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
       title             text NOT NULL,
       published_at      timestamptz NOT NULL,
-      updated_at        timestamptz NOT NULL DEFAULT now(),
+      updated_at        timestamptz NOT NULL,
       canonical_article_id bigint,
       created_at        timestamptz NOT NULL DEFAULT now()
     )`.execute(db);

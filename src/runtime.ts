@@ -1,5 +1,6 @@
 // Everything a command or the server needs, opened from the configuration: the database (embedded
 // or server, migrated), the fetch settings and a logger.
+import { sql } from "kysely";
 import type { Config } from "./config.ts";
 import { openPglite, openPostgres, type DatabaseHandle } from "./db/database.ts";
 import { migrateToLatest } from "./db/migrate.ts";
@@ -28,9 +29,20 @@ export async function openDatabase(config: Config): Promise<DatabaseHandle> {
   return config.databaseUrl ? openPostgres(config.databaseUrl) : openPglite({ dataDir: config.dataDir });
 }
 
+/** The database URL without its password, fit for an error message. */
+function describeDatabase(config: Config): string {
+  if (!config.databaseUrl) return `the embedded database in ${config.dataDir}`;
+  const url = new URL(config.databaseUrl);
+  if (url.password) url.password = "***";
+  return `the database at ${url.href} (DATABASE_URL)`;
+}
+
 export async function openRuntime(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Runtime> {
   const database = await openDatabase(config);
   try {
+    await sql`SELECT 1`.execute(database.db).catch((err: unknown) => {
+      throw new Error(`cannot reach ${describeDatabase(config)}: ${err instanceof Error ? err.message : String(err)}`);
+    });
     await migrateToLatest(database.db);
   } catch (err) {
     await database.close();

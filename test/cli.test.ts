@@ -5,8 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { cliEnv, runCli, startServer } from "./helpers/cli.ts";
-import { createServerDatabase, serverUrl } from "./helpers/db.ts";
+import { cliEnv, cliTargets, runCli, startServer } from "./helpers/cli.ts";
 import { startNewsroom, type NewsroomServer } from "./helpers/newsroom.ts";
 
 const SEED = "NATO And EU Discussing Possibility Of Negotiations With Russia After Kherson Liberation By Ukraine";
@@ -52,6 +51,13 @@ describe("usage errors and refusals", () => {
     assert.deepEqual(JSON.parse(list.stdout), []);
   });
 
+  test("an unreachable database is a failure (exit 1) that says which one, without its password", async () => {
+    const r = await runCli(["fetch"], { ...env, DATABASE_URL: "postgres://feedloom:s3cret@127.0.0.1:9/nowhere" });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cannot reach the database at postgres:\/\/feedloom:\*\*\*@127\.0\.0\.1:9\/nowhere \(DATABASE_URL\)/);
+    assert.doesNotMatch(r.stderr, /s3cret/);
+  });
+
   test("an invalid environment names the variable (exit 2)", async () => {
     const r = await runCli(["sources", "list"], { ...env, PORT: "eighty", FEEDLOOM_BASE_URL: "nope" });
     assert.equal(r.code, 2);
@@ -60,30 +66,11 @@ describe("usage errors and refusals", () => {
   });
 });
 
-const targets: Array<{ name: string; env: () => Promise<{ env: NodeJS.ProcessEnv; cleanup(): Promise<void> }> }> = [
-  {
-    name: "pglite",
-    env: async () => {
-      const dir = mkdtempSync(join(tmpdir(), "feedloom-cli-"));
-      return { env: cliEnv({ FEEDLOOM_DATA_DIR: dir, FEEDLOOM_ALLOW_PRIVATE_NETWORKS: "1" }), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
-];
-if (serverUrl) {
-  targets.push({
-    name: "postgres",
-    env: async () => {
-      const db = await createServerDatabase();
-      return { env: cliEnv({ DATABASE_URL: db.url, FEEDLOOM_ALLOW_PRIVATE_NETWORKS: "1" }), cleanup: () => db.drop() };
-    },
-  });
-}
-
-for (const target of targets) {
+for (const target of cliTargets) {
   describe(`CLI on ${target.name}`, () => {
     let env: NodeJS.ProcessEnv;
     let cleanup: () => Promise<void>;
-    before(async () => ({ env, cleanup } = await target.env()));
+    before(async () => ({ env, cleanup } = await target.setup({ FEEDLOOM_ALLOW_PRIVATE_NETWORKS: "1" })));
     after(() => cleanup());
 
     test("migrate, sources add/list, fetch --all, fetch --source", async () => {

@@ -2,6 +2,7 @@
 // sources added, two fetch cycles (the changing source switches to its second version between
 // them), then the topic feeds and /api/stories read over HTTP from the real app.
 import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { serve, type ServerType } from "@hono/node-server";
 import { runFetchCycle } from "../jobs/fetch-cycle.ts";
@@ -64,7 +65,12 @@ for (const kind of databaseKinds) {
       for (const o of outcomes) assert.equal(o.outcome, "updated", `${o.url}: ${o.message}`);
       const dnipro = outcomes.find((o) => o.sourceId === sourceIds.get("dnipro-daily"))!;
       assert.equal(dnipro.newArticles, 3);
-      assert.match(dnipro.message ?? "", /not well-formed|leniently|repaired/i, "the source records what was wrong with it");
+      assert.match(dnipro.message ?? "", /not well-formed|leniently|repaired/i, "the fetch says what was wrong with the feed");
+      const row = await t.handle.db.selectFrom("sources").selectAll().where("id", "=", sourceIds.get("dnipro-daily")!).executeTakeFirstOrThrow();
+      assert.equal(row.last_error, null, "read leniently is a success, not an error");
+      assert.match(row.last_warning ?? "", /unescaped &/);
+      assert.equal(row.last_status, 200);
+      assert.equal(row.title, "Dnipro Daily", "the feed's own title fills an untitled source");
     });
 
     test("second cycle: the changed feed adds two articles and updates one in place", async () => {
@@ -124,6 +130,27 @@ for (const kind of databaseKinds) {
       assert.deepEqual(Object.keys(article).sort(), ["guid", "id", "link", "published", "source", "title"]);
     });
 
+    test("feed dates come from the stories, never from the clock", async () => {
+      const first = await (await fetch(`${base}/topics/all.atom`)).text();
+      await new Promise((r) => setTimeout(r, 1100));
+      const second = await (await fetch(`${base}/topics/all.atom`)).text();
+      assert.equal(first, second, "the same stories give the same bytes");
+      const updated = [...first.matchAll(/<updated>([^<]+)<\/updated>/g)].map((m) => m[1]!);
+      const newestEntry = updated.slice(1).sort().at(-1)!;
+      assert.equal(updated[0], newestEntry, "the feed's <updated> is its newest entry's");
+      const rss = await fetch(`${base}/topics/all.rss`);
+      assert.equal(rss.headers.get("last-modified"), new Date(newestEntry).toUTCString());
+      // A story is dated by its article: an item from 2023 does not look updated today.
+      const seed = await t.handle.db
+        .selectFrom("stories")
+        .innerJoin("articles", "articles.story_id", "stories.id")
+        .select(["stories.published_at", "stories.updated_at"])
+        .where("articles.guid", "=", "ukranews-964512")
+        .executeTakeFirstOrThrow();
+      assert.equal(seed.published_at.toISOString(), "2023-09-15T01:43:26.000Z");
+      assert.equal(seed.updated_at.toISOString(), seed.published_at.toISOString());
+    });
+
     test("/api/stories pages newest first without gaps or repeats", async () => {
       const all: ApiStory[] = [];
       let next: string | null = "";
@@ -156,6 +183,54 @@ for (const kind of databaseKinds) {
       assert.match(await missing.text(), /no topic named "no-such-topic"/);
       assert.equal((await fetch(`${base}/api/stories?topic=nope`)).status, 404);
       assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    });
+  });
+}
+
+for (const kind of databaseKinds) {
+  describe(`a source that breaks, on ${kind}`, () => {
+    let t: TestDatabase;
+    let server: Server;
+    let url: string;
+    let body = "";
+    before(async () => {
+      t = await openTestDatabase(kind);
+      server = createServer((_req, res) => res.writeHead(200, { "content-type": "application/rss+xml" }).end(body));
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+      url = `http://127.0.0.1:${(server.address() as { port: number }).port}/feed.xml`;
+    });
+    after(async () => {
+      server.close();
+      await t.drop();
+    });
+
+    test("keeps what it had, records the error in plain words, and recovers", async () => {
+      const source = await addSource(t.handle.db, { url });
+      const ctx: IngestContext = { db: t.handle.db, fetch: fetchOpts, log: silentLogger };
+      const cycle = () => runFetchCycle(ctx, { sourceIds: [source.id], concurrency: 1 });
+      const item = (n: number) => `<item><guid>g${n}</guid><title>Item ${n}</title><link>https://x.example/${n}</link></item>`;
+
+      body = `<rss version="2.0"><channel><title>Breaks</title>${item(1)}${item(2)}</channel></rss>`;
+      assert.equal((await cycle())[0]!.newArticles, 2);
+
+      for (const broken of ["<html><body>Maintenance</body></html>", "", "{\"not\": \"a feed\"}"]) {
+        body = broken;
+        const [o] = await cycle();
+        assert.equal(o!.outcome, "error");
+        assert.match(o!.message ?? "", /not a feed|empty document/);
+      }
+      const row = await t.handle.db.selectFrom("sources").selectAll().where("id", "=", source.id).executeTakeFirstOrThrow();
+      assert.equal(row.error_count, 3);
+      assert.match(row.last_error ?? "", /not a feed: the document is JSON/);
+      assert.ok(row.next_fetch_at > new Date(), "backed off, not dropped");
+      const kept = await t.handle.db.selectFrom("articles").select("title").where("source_id", "=", source.id).orderBy("title").execute();
+      assert.deepEqual(kept.map((a) => a.title), ["Item 1", "Item 2"]);
+
+      body = `<rss version="2.0"><channel><title>Breaks</title>${item(2)}${item(3)}</channel></rss>`;
+      const [ok] = await cycle();
+      assert.deepEqual([ok!.outcome, ok!.newArticles], ["updated", 1]);
+      const healed = await t.handle.db.selectFrom("sources").selectAll().where("id", "=", source.id).executeTakeFirstOrThrow();
+      assert.deepEqual([healed.error_count, healed.last_error], [0, null]);
     });
   });
 }

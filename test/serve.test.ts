@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { starterSources } from "../src/starter/import.ts";
-import { cliEnv, runCli, startServer } from "./helpers/cli.ts";
+import { cliEnv, cliTargets, runCli, startServer } from "./helpers/cli.ts";
 import { startNewsroom, type NewsroomServer } from "./helpers/newsroom.ts";
 
 describe("first start on an empty embedded database", () => {
@@ -41,33 +41,57 @@ describe("first start on an empty embedded database", () => {
   });
 });
 
-describe("the scheduler", () => {
-  let newsroom: NewsroomServer;
-  const dir = mkdtempSync(join(tmpdir(), "feedloom-sched-"));
-  before(async () => (newsroom = await startNewsroom()));
-  after(async () => {
-    await newsroom.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+for (const target of cliTargets) {
+  describe(`the scheduler on ${target.name}`, () => {
+    let newsroom: NewsroomServer;
+    let env: NodeJS.ProcessEnv;
+    let cleanup: () => Promise<void>;
+    before(async () => {
+      newsroom = await startNewsroom();
+      ({ env, cleanup } = await target.setup({ FEEDLOOM_ALLOW_PRIVATE_NETWORKS: "1", FEEDLOOM_FETCH_SCHEDULE: "* * * * * *", FEEDLOOM_LOG_LEVEL: "info" }));
+    });
+    after(async () => {
+      await newsroom.close();
+      await cleanup();
+    });
 
-  test("wakes on its schedule and fetches due sources from the database", async () => {
-    const env = cliEnv({ FEEDLOOM_DATA_DIR: dir, FEEDLOOM_ALLOW_PRIVATE_NETWORKS: "1", FEEDLOOM_FETCH_SCHEDULE: "* * * * * *", FEEDLOOM_LOG_LEVEL: "info" });
-    const server = await startServer(["serve", "--port", "0"], env);
-    try {
-      const add = await runCli(["sources", "add", newsroom.feeds["ukrnews"]!], env);
-      assert.equal(add.code, 0, add.stderr);
-      // No `fetch` command: the scheduler must find the new, due source by itself.
-      const deadline = Date.now() + 20_000;
-      let body = "";
-      while (Date.now() < deadline) {
-        body = await (await fetch(`${server.url}/api/stories?topic=nato`)).text();
-        if (body.includes("NATO And EU Discussing")) break;
-        await new Promise((r) => setTimeout(r, 250));
+    test("wakes on its schedule and fetches due sources from the database", async () => {
+      const server = await startServer(["serve", "--port", "0"], env);
+      try {
+        const add = await runCli(["sources", "add", newsroom.feeds["ukrnews"]!], env);
+        assert.equal(add.code, 0, add.stderr);
+        // No `fetch` command: the scheduler must find the new, due source by itself.
+        const deadline = Date.now() + 20_000;
+        let body = "";
+        while (Date.now() < deadline) {
+          body = await (await fetch(`${server.url}/api/stories?topic=nato`)).text();
+          if (body.includes("NATO And EU Discussing")) break;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        assert.match(body, /NATO And EU Discussing/);
+        assert.match(server.output(), /"msg":"fetched".*"new":13/);
+      } finally {
+        assert.equal(await server.stop(), 0);
       }
-      assert.match(body, /NATO And EU Discussing/);
-      assert.match(server.output(), /"msg":"fetched".*"new":13/);
-    } finally {
-      assert.equal(await server.stop(), 0);
-    }
+    });
+
+    test("`feedloom jobs` runs the scheduler alone; commands still reach the database meanwhile", async () => {
+      const jobs = await startServer(["jobs"], env);
+      try {
+        const add = await runCli(["sources", "add", newsroom.feeds["zakhid"]!], env);
+        assert.equal(add.code, 0, add.stderr);
+        const deadline = Date.now() + 20_000;
+        let zakhid: { lastStatus: number | null } | undefined;
+        while (Date.now() < deadline) {
+          const list = JSON.parse((await runCli(["sources", "list", "--json"], env)).stdout) as Array<{ url: string; lastStatus: number | null }>;
+          zakhid = list.find((s) => s.url === newsroom.feeds["zakhid"]);
+          if (zakhid?.lastStatus === 200) break;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        assert.equal(zakhid?.lastStatus, 200);
+      } finally {
+        assert.equal(await jobs.stop(), 0);
+      }
+    });
   });
-});
+}

@@ -29,6 +29,7 @@ export function sourceJson(s: Source) {
     lastSuccessAt: s.last_success_at?.toISOString() ?? null,
     lastStatus: s.last_status,
     lastError: s.last_error,
+    lastWarning: s.last_warning,
     errorCount: s.error_count,
   };
 }
@@ -42,7 +43,7 @@ export function sourcesTable(sources: Source[]): string {
     s.last_status === null ? "-" : String(s.last_status),
     ago(s.last_success_at, now),
     ago(s.next_fetch_at, now),
-    `${s.title ?? "(untitled)"} <${s.url}>${s.last_error ? ` — ${s.last_error}` : ""}`,
+    `${s.title ?? "(untitled)"} <${s.url}>${s.last_error ? ` — ${s.last_error}` : s.last_warning ? ` — note: ${s.last_warning}` : ""}`,
   ]);
   return table([["ID", "STATE", "HTTP", "LAST SUCCESS", "NEXT FETCH", "SOURCE"], ...rows]);
 }

@@ -14,9 +14,9 @@ export interface MigrateOutcome {
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrateOutcome> {
   const result: MigrationResultSet = await migrator(db).migrateToLatest();
   if (result.error) {
-    const failed = result.results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    const failed = result.results?.find((r) => r.status === "Error")?.migrationName;
     const cause = result.error instanceof Error ? result.error.message : String(result.error);
-    throw new Error(`migration ${failed} failed: ${cause}`);
+    throw new Error(failed ? `migration ${failed} failed: ${cause}` : `could not migrate the database: ${cause}`);
   }
   return { applied: (result.results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName) };
 }

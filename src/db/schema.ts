@@ -2,8 +2,8 @@
 // so a renamed column breaks the build instead of a request.
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
 
-/** timestamptz: read as Date, written as Date or an SQL default. */
-type Timestamp = ColumnType<Date, Date | undefined, Date>;
+/** timestamptz: read and written as Date. */
+type Timestamp = ColumnType<Date, Date, Date>;
 type NullableTimestamp = ColumnType<Date | null, Date | null | undefined, Date | null>;
 type Id = ColumnType<number, never, never>;
 
@@ -25,6 +25,8 @@ export interface SourcesTable {
   last_success_at: NullableTimestamp;
   last_status: number | null;
   last_error: string | null;
+  /** What was odd about the last successful fetch (a feed read leniently, repaired bytes). */
+  last_warning: string | null;
   error_count: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
@@ -35,7 +37,7 @@ export interface StoriesTable {
   uuid: Generated<string>;
   title: string;
   published_at: Timestamp;
-  updated_at: Generated<Date>;
+  updated_at: Timestamp;
   canonical_article_id: number | null;
   created_at: Generated<Date>;
 }

@@ -18,9 +18,12 @@ export function storyDate(article: ArticleInput, now: Date): Date {
 }
 
 export async function createStory(trx: Trx, article: ArticleInput, now: Date): Promise<number> {
+  const published = storyDate(article, now);
+  // A story is as new as its article, not as the moment we fetched it: feed dates stay stable.
+  const updated = article.updatedAt && article.updatedAt > published && article.updatedAt <= now ? article.updatedAt : published;
   const row = await trx
     .insertInto("stories")
-    .values({ title: article.title, published_at: storyDate(article, now) })
+    .values({ title: article.title, published_at: published, updated_at: updated })
     .returning("id")
     .executeTakeFirstOrThrow();
   return row.id;

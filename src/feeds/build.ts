@@ -90,7 +90,8 @@ function xmlFeed(format: "rss" | "atom", meta: FeedMeta, stories: StoryView[], u
     const item: Item = {
       id: storyEntryId(s),
       guid: storyEntryId(s),
-      title: clean(s.title),
+      // `feed` declares Atom titles type="html": the plain-text headline must be escaped for that.
+      title: clean(format === "atom" ? escapeHtml(s.title) : s.title),
       link: clean(storyLink(s, meta.baseUrl)),
       date: s.updated,
       published: s.published,

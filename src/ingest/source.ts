@@ -88,7 +88,8 @@ export async function ingestSource(ctx: IngestContext, source: Source, owner: st
       title: parsed.title,
       siteUrl: parsed.link,
       description: parsed.description,
-      error: warning,
+      error: null,
+      warning,
       success: true,
       nextFetchAt,
     });

@@ -81,8 +81,10 @@ export interface FetchStateUpdate {
   title?: string | null;
   siteUrl?: string | null;
   description?: string | null;
-  /** Plain-words error; null on success (even a partial one carries a warning here). */
+  /** Why the fetch failed, in plain words; null on success. */
   error: string | null;
+  /** On success: what was odd about the feed (read leniently, bytes repaired), else null. */
+  warning?: string | null;
   success: boolean;
   nextFetchAt: Date;
 }
@@ -102,6 +104,7 @@ export async function recordFetch(db: Db, source: Source, owner: string, u: Fetc
       ...(u.success
         ? {
             last_success_at: sql<Date>`now()`,
+            last_warning: u.warning ?? null,
             error_count: 0,
             ...(u.etag !== undefined ? { etag: u.etag } : {}),
             ...(u.lastModified !== undefined ? { last_modified: u.lastModified } : {}),

@@ -1,7 +1,10 @@
 // Run the real `feedloom` command as a child process.
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createInterface } from "node:readline";
+import { createServerDatabase, serverUrl } from "./db.ts";
 import { repoRoot } from "./newsroom.ts";
 
 export const bin = join(repoRoot, "bin/feedloom.js");
@@ -74,3 +77,31 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 
     });
   });
 }
+
+export interface CliTarget {
+  name: "pglite" | "postgres";
+  /** A fresh database for the child processes: a new data directory, or a new Postgres database. */
+  setup(extra?: Record<string, string | undefined>): Promise<{ env: NodeJS.ProcessEnv; cleanup(): Promise<void> }>;
+}
+
+/** Where CLI tests run: always the embedded database, and Postgres when TEST_DATABASE_URL is set. */
+export const cliTargets: CliTarget[] = [
+  {
+    name: "pglite",
+    setup: async (extra = {}) => {
+      const dir = mkdtempSync(join(tmpdir(), "feedloom-cli-"));
+      return { env: cliEnv({ FEEDLOOM_DATA_DIR: dir, ...extra }), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+    },
+  },
+  ...(serverUrl
+    ? [
+        {
+          name: "postgres" as const,
+          setup: async (extra: Record<string, string | undefined> = {}) => {
+            const db = await createServerDatabase();
+            return { env: cliEnv({ DATABASE_URL: db.url, ...extra }), cleanup: () => db.drop() };
+          },
+        },
+      ]
+    : []),
+];
