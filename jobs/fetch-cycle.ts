@@ -3,17 +3,19 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { ingestSource, type IngestContext, type SourceOutcome } from "../src/ingest/source.ts";
-import { claimSources, recordFetch } from "../src/store/sources.ts";
+import { claimSources, enabledSourceIds, recordFetch } from "../src/store/sources.ts";
+import { loadCompiledTopics } from "../src/topics/store.ts";
 import { nextFetchAfterError } from "../src/schedule/next-fetch.ts";
 import type { Source } from "../src/db/schema.ts";
+import type { CompiledTopic } from "../src/topics/match.ts";
 
 export interface CycleOptions {
-  /** Every enabled source, due or not. */
+  /** Every enabled source, due or not (each at most once). */
   all?: boolean;
   /** Only these sources, due or not. */
   sourceIds?: number[];
   concurrency: number;
-  /** How long a claimed source stays ours; longer than one fetch can take. */
+  /** How long a claimed source stays ours; longer than a batch can take. */
   leaseSeconds?: number;
   /** Stop claiming (shutdown); sources already in flight finish. */
   signal?: AbortSignal;
@@ -24,39 +26,41 @@ export const workerId = () => `${hostname()}:${process.pid}:${randomUUID().slice
 
 export async function runFetchCycle(ctx: IngestContext, opts: CycleOptions): Promise<SourceOutcome[]> {
   const owner = workerId();
-  const leaseSeconds = opts.leaseSeconds ?? Math.max(120, Math.ceil((ctx.fetch.timeoutMs / 1000) * 4));
+  // A claimed batch must be finished before its lease runs out, even if every fetch is slow.
+  const batchSize = opts.concurrency * 2;
+  const leaseSeconds = opts.leaseSeconds ?? Math.ceil((ctx.fetch.timeoutMs / 1000) * 3) + 60;
   const outcomes: SourceOutcome[] = [];
-  const once = opts.all === true || opts.sourceIds !== undefined;
-  const done = new Set<number>();
+  const topics = await loadCompiledTopics(ctx.db); // once per cycle, not once per source
 
-  // Claim a batch, work through it, claim again until nothing is due. `--all` and `--source` claim
-  // once: their sources are not "due" afterwards, and claiming again would fetch them twice.
-  for (;;) {
-    if (opts.signal?.aborted) break;
-    const batch = await claimSources(ctx.db, {
-      owner,
-      leaseSeconds,
-      limit: once ? 100_000 : opts.concurrency * 4,
-      all: opts.all,
-      sourceIds: opts.sourceIds,
-    });
-    const fresh = batch.filter((s) => !done.has(s.id));
-    await eachLimited(fresh, opts.concurrency, async (source) => {
-      done.add(source.id);
-      const outcome = await ingestGuarded(ctx, source, owner);
+  const work = async (batch: Source[]) =>
+    eachLimited(batch, opts.concurrency, async (source) => {
+      const outcome = await ingestGuarded({ ...ctx, topics }, source, owner);
       outcomes.push(outcome);
       opts.onOutcome?.(outcome);
     });
-    if (once || fresh.length === 0) break;
+
+  if (opts.all === true || opts.sourceIds !== undefined) {
+    // Due or not: take a snapshot of the ids first, so no source is fetched twice in one cycle.
+    const ids = opts.sourceIds ?? (await enabledSourceIds(ctx.db));
+    for (let i = 0; i < ids.length && !opts.signal?.aborted; i += batchSize) {
+      await work(await claimSources(ctx.db, { owner, leaseSeconds, limit: batchSize, sourceIds: ids.slice(i, i + batchSize) }));
+    }
+    return outcomes;
+  }
+  // Due sources: claim a batch, work through it, claim again until nothing is due.
+  while (!opts.signal?.aborted) {
+    const batch = await claimSources(ctx.db, { owner, leaseSeconds, limit: batchSize });
+    if (batch.length === 0) break;
+    await work(batch);
   }
   return outcomes;
 }
 
 /** A source that fails in an unexpected way is recorded as failed; the cycle carries on. */
-async function ingestGuarded(ctx: IngestContext, source: Source, owner: string): Promise<SourceOutcome> {
+async function ingestGuarded(ctx: IngestContext & { topics: CompiledTopic[] }, source: Source, owner: string): Promise<SourceOutcome> {
   const started = Date.now();
   try {
-    return await ingestSource(ctx, source, owner);
+    return await ingestSource(ctx, source, owner, ctx.topics);
   } catch (err) {
     const message = `internal error while storing: ${err instanceof Error ? err.message : String(err)}`;
     ctx.log.error("source failed", { source: source.id, url: source.url, error: message });

@@ -60,7 +60,7 @@ for (const kind of databaseKinds) {
       await assert.rejects(addSource(t.handle.db, { url: "https://dup.example/feed.xml" }), (err: unknown) => err instanceof DuplicateSourceError && err.existingId === s.id);
     });
 
-    test("claims: concurrent workers never get the same source; leases expire; --all ignores due times only", async () => {
+    test("claims: concurrent workers never get the same source; leases expire; named sources need not be due", async () => {
       const db = t.handle.db;
       const ids: number[] = [];
       for (let i = 0; i < 6; i++) ids.push((await addSource(db, { url: `https://claim${i}.example/feed.xml` })).id);
@@ -71,7 +71,7 @@ for (const kind of databaseKinds) {
       ]);
       const got = [...a, ...b].map((s) => s.id).sort((x, y) => x - y);
       assert.deepEqual(got, ids, "every due source claimed exactly once");
-      assert.deepEqual(await claimSources(db, { owner: "c", leaseSeconds: 60, limit: 10, all: true }), [], "leased sources are not claimed again");
+      assert.deepEqual(await claimSources(db, { owner: "c", leaseSeconds: 60, limit: 10, sourceIds: ids }), [], "leased sources are not claimed again");
 
       // A killed worker's lease runs out and the source is taken over.
       await db.updateTable("sources").set({ lease_expires_at: new Date(Date.now() - 1000) }).where("id", "=", ids[0]!).execute();
@@ -79,12 +79,15 @@ for (const kind of databaseKinds) {
       assert.deepEqual(taken.map((s) => s.id), [ids[0]]);
       assert.equal(taken[0]!.lease_owner, "c");
 
-      // Not due: only --all or an explicit id claims it.
+      // Not due: only naming it claims it.
       for (const s of [...a, ...b, ...taken]) await releaseSource(db, s.id, s.lease_owner!);
       await db.updateTable("sources").set({ next_fetch_at: new Date(Date.now() + 3600_000) }).where("id", "in", ids).execute();
       assert.equal((await claimSources(db, { owner: "d", leaseSeconds: 60, limit: 10 })).length, 0);
       assert.deepEqual((await claimSources(db, { owner: "d", leaseSeconds: 60, limit: 10, sourceIds: [ids[2]!] })).map((s) => s.id), [ids[2]]);
-      assert.equal((await claimSources(db, { owner: "e", leaseSeconds: 60, limit: 10, all: true })).length, 5);
+      assert.equal((await claimSources(db, { owner: "e", leaseSeconds: 60, limit: 10, sourceIds: ids })).length, 5);
+      await db.updateTable("sources").set({ enabled: false }).where("id", "=", ids[3]!).execute();
+      await db.updateTable("sources").set({ lease_owner: null, lease_expires_at: null }).where("id", "in", ids).execute();
+      assert.equal((await claimSources(db, { owner: "f", leaseSeconds: 60, limit: 10, sourceIds: ids })).length, 5, "a disabled source is never claimed");
     });
   });
 }

@@ -11,7 +11,8 @@ import { parseFeed } from "../parse/feed.ts";
 import { nextFetchAfterError, nextFetchAfterSuccess } from "../schedule/next-fetch.ts";
 import { storeArticles } from "../store/articles.ts";
 import { recordFetch } from "../store/sources.ts";
-import { loadCompiledTopics, matchStories } from "../topics/store.ts";
+import type { CompiledTopic } from "../topics/match.ts";
+import { matchStories } from "../topics/store.ts";
 
 export interface IngestContext {
   db: Kysely<Database>;
@@ -32,7 +33,8 @@ export interface SourceOutcome {
   durationMs: number;
 }
 
-export async function ingestSource(ctx: IngestContext, source: Source, owner: string): Promise<SourceOutcome> {
+/** `topics`: the compiled topic definitions to match new and changed stories against. */
+export async function ingestSource(ctx: IngestContext, source: Source, owner: string, topics: CompiledTopic[]): Promise<SourceOutcome> {
   const started = Date.now();
   const base = { sourceId: source.id, url: source.url, title: source.title };
   const result = await fetchFeed({ url: source.url, etag: source.etag, lastModified: source.last_modified }, ctx.fetch);
@@ -74,7 +76,6 @@ export async function ingestSource(ctx: IngestContext, source: Source, owner: st
     return fail(result.status, err instanceof Error ? err.message : String(err));
   }
   const articles = normaliseFeed(parsed);
-  const topics = await loadCompiledTopics(ctx.db);
   const warning = parsed.warnings.length > 0 ? parsed.warnings.join("; ") : null;
 
   const stored = await ctx.db.transaction().execute(async (trx) => {

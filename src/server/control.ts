@@ -2,7 +2,7 @@
 // commands on the same data directory are sent here over a local socket and run inside the server,
 // on its database, with their output streamed back.
 import { createHash } from "node:crypto";
-import { rmSync } from "node:fs";
+import { chmodSync, rmSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,6 +32,8 @@ export async function startControlServer(path: string, run: CommandRunner): Prom
     server.once("error", reject);
     server.listen(path, () => resolve());
   });
+  // Whoever can connect can run any command: only this user.
+  chmodSync(path, 0o600);
   server.on("close", () => rmSync(path, { force: true }));
   return server;
 }
@@ -74,7 +76,12 @@ export function runRemote(path: string, argv: string[], io: CommandIo): Promise<
       socket.write(JSON.stringify({ argv }) + "\n");
       const lines = createInterface({ input: socket });
       lines.on("line", (line) => {
-        const f = JSON.parse(line) as Frame;
+        let f: Frame;
+        try {
+          f = JSON.parse(line) as Frame;
+        } catch {
+          return; // not ours; the exit code decides
+        }
         if ("o" in f) io.out(f.o);
         else if ("e" in f) io.err(f.e);
         else exit = f.exit;

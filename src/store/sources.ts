@@ -26,6 +26,11 @@ export function listSources(db: Db): Promise<Source[]> {
   return db.selectFrom("sources").selectAll().orderBy("id").execute();
 }
 
+export async function enabledSourceIds(db: Db): Promise<number[]> {
+  const rows = await db.selectFrom("sources").select("id").where("enabled", "=", true).orderBy("id").execute();
+  return rows.map((r) => r.id);
+}
+
 export function getSource(db: Db, id: number): Promise<Source | undefined> {
   return db.selectFrom("sources").selectAll().where("id", "=", id).executeTakeFirst();
 }
@@ -39,12 +44,11 @@ export interface ClaimOptions {
   owner: string;
   leaseSeconds: number;
   limit: number;
-  /** Ignore next_fetch_at: every enabled source (still never one leased by someone else). */
-  all?: boolean;
+  /** Only these sources, due or not (still never one leased by someone else). */
   sourceIds?: number[];
 }
 
-/** Take a lease on up to `limit` sources that are due and not leased by a live worker. */
+/** Take a lease on up to `limit` enabled sources that are due (or named) and not leased by a live worker. */
 export async function claimSources(db: Kysely<Database>, opts: ClaimOptions): Promise<Source[]> {
   if (opts.limit <= 0 || opts.sourceIds?.length === 0) return [];
   const result = await sql<Source>`
@@ -54,7 +58,7 @@ export async function claimSources(db: Kysely<Database>, opts: ClaimOptions): Pr
       SELECT id FROM sources
       WHERE enabled
         AND (lease_expires_at IS NULL OR lease_expires_at < now())
-        AND (${opts.all === true || opts.sourceIds !== undefined} OR next_fetch_at <= now())
+        AND (${opts.sourceIds !== undefined} OR next_fetch_at <= now())
         AND (${opts.sourceIds === undefined} OR id = ANY(${opts.sourceIds ?? []}::bigint[]))
       ORDER BY next_fetch_at, id
       LIMIT ${opts.limit}
