@@ -3,17 +3,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { normaliseFeed, type ArticleInput } from "../src/normalise/article.ts";
 import { decodeFeed } from "../src/parse/charset.ts";
 import { parseDate } from "../src/parse/date.ts";
 import { FeedParseError, parseFeed, type ParsedFeed } from "../src/parse/feed.ts";
 import { HTML_ENTITIES, htmlToText } from "../src/text/html.ts";
+import { sharedDir, visibleDir } from "./helpers/newsroom.ts";
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const sharedDir = resolve(process.env.FEEDLOOM_SHARED_DIR ?? join(repoRoot, "../shared"));
-const visibleDir = join(sharedDir, "fixtures/newsroom/visible");
 const corporaDir = join(sharedDir, "corpora");
 
 interface Labels {

@@ -103,6 +103,17 @@ for (const kind of databaseKinds) {
       assert.equal(stored.get(update.id)?.title, update.v2_title);
     });
 
+    test("bodies decode as cleanly as titles: no replacement characters, no mojibake", async () => {
+      const rows = await t.handle.db.selectFrom("articles").select(["identity", "title", "summary", "content", "language"]).execute();
+      const mojibake = /\uFFFD|Ã[\u0080-\u00BF]|Ð[\u0080-\u00BF]|Ñ[\u0080-\u00BF]|â€/;
+      for (const r of rows) {
+        for (const text of [r.title, r.summary ?? "", r.content ?? ""]) assert.doesNotMatch(text, mojibake, `${r.identity}: ${text.slice(0, 80)}`);
+      }
+      const ukrainian = rows.filter((r) => r.language?.startsWith("uk"));
+      assert.equal(ukrainian.length, 11, "the windows-1251 and KOI8-U sources' articles");
+      for (const r of ukrainian) assert.match(`${r.summary ?? ""}${r.content ?? ""}`, /[іїєґ]/i, `${r.identity} has Ukrainian text`);
+    });
+
     test("the seed story is in /topics/nato.rss, /topics/negotiations.rss and /api/stories", async () => {
       for (const slug of ["nato", "negotiations", "all"]) {
         const res = await fetch(`${base}/topics/${slug}.rss`);

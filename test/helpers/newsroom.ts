@@ -1,12 +1,15 @@
 // The labelled newsroom corpus, served from 127.0.0.1 by its own reference server.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const sharedDir = resolve(process.env.FEEDLOOM_SHARED_DIR ?? join(repoRoot, "../shared"));
+if (!existsSync(join(sharedDir, "fixtures/newsroom"))) {
+  throw new Error(`the shared test corpora are not at ${sharedDir}: put the project's shared/ folder beside the repository, or set FEEDLOOM_SHARED_DIR`);
+}
 export const newsroomDir = join(sharedDir, "fixtures/newsroom");
 export const visibleDir = join(newsroomDir, "visible");
 
