@@ -22,9 +22,13 @@ const envSchema = z.object({
     .optional(),
   FEEDLOOM_ALLOW_PRIVATE_NETWORKS: flag.default(false),
   FEEDLOOM_STARTER_SOURCES: flag.default(true),
+  FEEDLOOM_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   FEEDLOOM_FETCH_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  FEEDLOOM_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
   FEEDLOOM_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(15 * 1024 * 1024),
   FEEDLOOM_FETCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  FEEDLOOM_PER_HOST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  FEEDLOOM_PAUSE_AFTER_HOURS: z.coerce.number().positive().max(24 * 365).default(7 * 24),
   FEEDLOOM_FETCH_SCHEDULE: z
     .string()
     .refine((v) => cron.validate(v), "must be a cron expression such as '* * * * *' (five fields, or six with seconds)")
@@ -41,9 +45,15 @@ export interface Config {
   baseUrl: string;
   allowPrivateNetworks: boolean;
   starterSources: boolean;
+  connectTimeoutMs: number;
   fetchTimeoutMs: number;
+  maxRedirects: number;
   maxBodyBytes: number;
   fetchConcurrency: number;
+  /** Sources of one host fetched at once, across every worker sharing the database. */
+  perHostConcurrency: number;
+  /** Continuous failure for this long pauses a source until an operator resumes it. */
+  pauseAfterSeconds: number;
   /** When the scheduler wakes to claim due sources (cron syntax, UTC). */
   fetchSchedule: string;
   logLevel: "silent" | "error" | "warn" | "info" | "debug";
@@ -67,9 +77,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     baseUrl: (e.FEEDLOOM_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
     allowPrivateNetworks: e.FEEDLOOM_ALLOW_PRIVATE_NETWORKS,
     starterSources: e.FEEDLOOM_STARTER_SOURCES,
+    connectTimeoutMs: e.FEEDLOOM_CONNECT_TIMEOUT_MS,
     fetchTimeoutMs: e.FEEDLOOM_FETCH_TIMEOUT_MS,
+    maxRedirects: e.FEEDLOOM_MAX_REDIRECTS,
     maxBodyBytes: e.FEEDLOOM_MAX_BODY_BYTES,
     fetchConcurrency: e.FEEDLOOM_FETCH_CONCURRENCY,
+    perHostConcurrency: e.FEEDLOOM_PER_HOST_CONCURRENCY,
+    pauseAfterSeconds: Math.round(e.FEEDLOOM_PAUSE_AFTER_HOURS * 3600),
     fetchSchedule: e.FEEDLOOM_FETCH_SCHEDULE,
     logLevel: e.FEEDLOOM_LOG_LEVEL,
   };

@@ -18,9 +18,10 @@ export interface Runtime extends IngestContext {
 export function fetchOptions(config: Config): FetchOptions {
   return {
     userAgent: userAgent(config.baseUrl),
+    connectTimeoutMs: config.connectTimeoutMs,
     timeoutMs: config.fetchTimeoutMs,
     maxBodyBytes: config.maxBodyBytes,
-    maxRedirects: 5,
+    maxRedirects: config.maxRedirects,
     allowPrivateNetworks: config.allowPrivateNetworks,
   };
 }
@@ -48,5 +49,13 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     await database.close();
     throw err;
   }
-  return { config, database, db: database.db, fetch: fetchOptions(config), log, close: () => database.close() };
+  return {
+    config,
+    database,
+    db: database.db,
+    fetch: fetchOptions(config),
+    schedule: { pauseAfterSeconds: config.pauseAfterSeconds, perHost: config.perHostConcurrency },
+    log,
+    close: () => database.close(),
+  };
 }

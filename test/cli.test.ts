@@ -108,6 +108,20 @@ for (const target of cliTargets) {
       assert.deepEqual(sources.map((s) => [s.id, s.title, s.lastStatus, s.errorCount]), [[1, "T ukrnews", 200, 0], [2, "T kyiv-vechir", 200, 0]]);
       const table = await runCli(["sources", "list"], env);
       assert.match(table.stdout, /^ID\s+STATE\s+HTTP/);
+
+      const show = await runCli(["sources", "show", "1"], env);
+      assert.equal(show.code, 0, show.stderr);
+      assert.match(show.stdout, /^source\s+1: T ukrnews$/m);
+      assert.match(show.stdout, /^fetches\s+1, 0 answered 304 \(0%\)/m);
+      assert.match(show.stdout, /^recent fetches:\nWHEN\s+OUTCOME/m);
+      const shown = JSON.parse((await runCli(["sources", "show", "2", "--json"], env)).stdout) as { fetchCount: number; recentFetches: Array<{ outcome: string }> };
+      assert.deepEqual([shown.fetchCount, shown.recentFetches.map((f) => f.outcome)], [2, ["updated", "updated"]]);
+      const missing = await runCli(["sources", "show", "99"], env);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /no source with id 99/);
+      const resumed = await runCli(["sources", "resume", "2"], env);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.match(resumed.stdout, /resumed source 2/);
     });
 
     test("a failing source is a recorded result, not a crash", async () => {

@@ -89,6 +89,22 @@ for (const kind of databaseKinds) {
       await db.updateTable("sources").set({ lease_owner: null, lease_expires_at: null }).where("id", "in", ids).execute();
       assert.equal((await claimSources(db, { owner: "f", leaseSeconds: 60, limit: 10, sourceIds: ids })).length, 5, "a disabled source is never claimed");
     });
+
+    test("claims never take a host past its share, across workers", async () => {
+      const db = t.handle.db;
+      await db.updateTable("sources").set({ enabled: false }).execute();
+      const shared: number[] = [];
+      for (let i = 0; i < 5; i++) shared.push((await addSource(db, { url: `https://shared.example/feed${i}.xml` })).id);
+      const lone = (await addSource(db, { url: "https://lone.example/feed.xml" })).id;
+      const x = await claimSources(db, { owner: "x", leaseSeconds: 60, limit: 10, perHost: 2 });
+      assert.deepEqual(x.map((s) => s.host).sort(), ["lone.example", "shared.example", "shared.example"]);
+      assert.ok(x.some((s) => s.id === lone));
+      const y = await claimSources(db, { owner: "y", leaseSeconds: 60, limit: 10, perHost: 2, sourceIds: shared });
+      assert.equal(y.length, 0, "two of shared.example are in flight already");
+      await releaseSource(db, x.find((s) => s.host === "shared.example")!.id, "x");
+      const z = await claimSources(db, { owner: "z", leaseSeconds: 60, limit: 10, perHost: 2 });
+      assert.deepEqual(z.map((s) => s.host), ["shared.example"]);
+    });
   });
 }
 

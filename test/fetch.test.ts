@@ -47,7 +47,7 @@ after(() => {
   server.close();
 });
 
-const opts: FetchOptions = { userAgent: "feedloom/test (+http://feedloom.test)", timeoutMs: 2000, maxBodyBytes: 32 * 1024, maxRedirects: 5, allowPrivateNetworks: true };
+const opts: FetchOptions = { userAgent: "feedloom/test (+http://feedloom.test)", connectTimeoutMs: 1000, timeoutMs: 2000, maxBodyBytes: 32 * 1024, maxRedirects: 5, allowPrivateNetworks: true };
 
 describe("fetchFeed", () => {
   test("sends our User-Agent and returns the body with its validators", async () => {

@@ -23,8 +23,11 @@ interface ApiStory {
   articles: Array<{ id: number; source: { id: number; title: string | null; url: string }; guid: string | null; link: string | null; title: string; published: string | null }>;
 }
 
+const schedule = { pauseAfterSeconds: 7 * 86_400, perHost: 2 };
+
 const fetchOpts = {
   userAgent: "feedloom-test",
+  connectTimeoutMs: 5_000,
   timeoutMs: 10_000,
   maxBodyBytes: 15 * 1024 * 1024,
   maxRedirects: 5,
@@ -57,7 +60,7 @@ for (const kind of databaseKinds) {
       await t?.drop();
     });
 
-    const ctx = (): IngestContext => ({ db: t.handle.db, fetch: fetchOpts, log: silentLogger });
+    const ctx = (): IngestContext => ({ db: t.handle.db, fetch: fetchOpts, schedule, log: silentLogger });
 
     test("first cycle: every source fetched, the ill-formed one read leniently", async () => {
       const outcomes = await runFetchCycle(ctx(), { all: true, concurrency: 4 });
@@ -217,7 +220,7 @@ for (const kind of databaseKinds) {
 
     test("keeps what it had, records the error in plain words, and recovers", async () => {
       const source = await addSource(t.handle.db, { url });
-      const ctx: IngestContext = { db: t.handle.db, fetch: fetchOpts, log: silentLogger };
+      const ctx: IngestContext = { db: t.handle.db, fetch: fetchOpts, schedule, log: silentLogger };
       const cycle = () => runFetchCycle(ctx, { sourceIds: [source.id], concurrency: 1 });
       const item = (n: number) => `<item><guid>g${n}</guid><title>Item ${n}</title><link>https://x.example/${n}</link></item>`;
 

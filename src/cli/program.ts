@@ -9,9 +9,9 @@ import { migrateToLatest } from "../db/migrate.ts";
 import { AddressRefusedError, assertFetchable } from "../fetch/address.ts";
 import type { Runtime } from "../runtime.ts";
 import type { CommandIo } from "../server/control.ts";
-import { addSource, DuplicateSourceError, listSources } from "../store/sources.ts";
+import { addSource, DuplicateSourceError, getSource, listSources, recentFetches, resumeSource } from "../store/sources.ts";
 import { version } from "../version.ts";
-import { outcomeLine, sourceJson, sourcesTable } from "./format.ts";
+import { fetchLogJson, outcomeLine, sourceDetails, sourceJson, sourcesTable } from "./format.ts";
 
 export interface CliContext {
   config: Config;
@@ -126,6 +126,29 @@ export function buildProgram(ctx: CliContext, result: { code: number }): Command
       const rt = await ctx.runtime();
       const rows = await listSources(rt.db);
       io.out(opts.json ? JSON.stringify(rows.map(sourceJson), null, 2) + "\n" : sourcesTable(rows));
+    });
+
+  sources
+    .command("show")
+    .description("show one source's health and its recent fetches")
+    .argument("<id>", "the source's id", parseId)
+    .option("--json", "print JSON")
+    .action(async (id: number, opts: { json?: boolean }) => {
+      const rt = await ctx.runtime();
+      const source = await getSource(rt.db, id);
+      if (!source) throw new CliError(`no source with id ${id}; \`feedloom sources list\` shows them`);
+      const log = await recentFetches(rt.db, id, 10);
+      io.out(opts.json ? JSON.stringify({ ...sourceJson(source), recentFetches: log.map(fetchLogJson) }, null, 2) + "\n" : sourceDetails(source, log));
+    });
+  sources
+    .command("resume")
+    .description("put a paused, retired or disabled source back into rotation, due now")
+    .argument("<id>", "the source's id", parseId)
+    .action(async (id: number) => {
+      const rt = await ctx.runtime();
+      const source = await resumeSource(rt.db, id);
+      if (!source) throw new CliError(`no source with id ${id}; \`feedloom sources list\` shows them`);
+      io.out(`resumed source ${id}: it will be fetched in the next cycle (or now, with \`feedloom fetch --source ${id}\`)\n`);
     });
 
   return program;

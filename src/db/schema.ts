@@ -30,6 +30,39 @@ export interface SourcesTable {
   error_count: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** Lower-cased host of `url`: per-host politeness is enforced when claiming. */
+  host: string;
+  /** Start of the current run of failures; null while healthy. */
+  failing_since: NullableTimestamp;
+  supports_etag: Generated<boolean>;
+  supports_last_modified: Generated<boolean>;
+  fetch_count: Generated<number>;
+  not_modified_count: Generated<number>;
+  bytes_fetched: Generated<number>;
+  /** The interval the scheduler chose last time, after hints and activity. */
+  current_interval_seconds: number | null;
+}
+
+export interface FetchLogTable {
+  id: Id;
+  source_id: number;
+  fetched_at: Generated<Date>;
+  duration_ms: number;
+  outcome: "updated" | "not-modified" | "error";
+  status: number | null;
+  bytes: Generated<number>;
+  items_new: Generated<number>;
+  items_updated: Generated<number>;
+  message: string | null;
+}
+
+export interface SourceMovesTable {
+  id: Id;
+  source_id: number;
+  old_url: string;
+  new_url: string;
+  status: number;
+  moved_at: Generated<Date>;
 }
 
 export interface StoriesTable {
@@ -93,7 +126,11 @@ export interface Database {
   articles: ArticlesTable;
   topics: TopicsTable;
   story_topics: StoryTopicsTable;
+  fetch_log: FetchLogTable;
+  source_moves: SourceMovesTable;
 }
+
+export type FetchLogEntry = Selectable<FetchLogTable>;
 
 export type Source = Selectable<SourcesTable>;
 export type NewSource = Insertable<SourcesTable>;

@@ -43,23 +43,41 @@ export function nonPublicReason(ip: string): string | null {
   return rules.find((r) => r.family === family && r.list.check(ip, family))?.label ?? null;
 }
 
-export class AddressRefusedError extends Error {}
+export class AddressRefusedError extends Error {
+  override name = "AddressRefusedError";
+}
 
 const hint = "set FEEDLOOM_ALLOW_PRIVATE_NETWORKS=1 to allow private networks";
 
+/** The refusal for connecting to `address` (an IP) on behalf of `host`, or null when it is public. */
+export function addressRefusal(host: string, address: string): AddressRefusedError | null {
+  const reason = nonPublicReason(address);
+  return reason ? new AddressRefusedError(`refused: ${host} is a ${reason} address (${address}); ${hint}`) : null;
+}
+
+/**
+ * The check made on every hop before requesting it: the scheme, and hosts written as IP literals
+ * (the URL parser has already turned `2130706433` or `0x7f.1` into `127.0.0.1`). Names are checked
+ * where they are resolved, when connecting (see agent.ts), so a second answer cannot slip past.
+ */
+export function urlRefusal(url: URL, allowPrivate: boolean): AddressRefusedError | null {
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return new AddressRefusedError(`refused: only http and https URLs can be fetched, not ${url.protocol}`);
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  return allowPrivate || !isIP(host) ? null : addressRefusal(url.hostname, host);
+}
+
 /**
  * Refuse non-http(s) URLs always, and hosts resolving to non-public addresses unless allowed.
- * Checked before every request and on every redirect hop.
+ * For early feedback (adding a source); fetching relies on the connect-time check instead.
  */
 export async function assertFetchable(url: URL, allowPrivate: boolean): Promise<void> {
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new AddressRefusedError(`refused: only http and https URLs can be fetched, not ${url.protocol}`);
-  }
-  if (allowPrivate) return;
-  const host = url.hostname.replace(/^\[|\]$/g, "");
-  const addresses = isIP(host) ? [host] : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
-  for (const address of addresses) {
-    const reason = nonPublicReason(address);
-    if (reason) throw new AddressRefusedError(`refused: ${url.hostname} is a ${reason} address (${address}); ${hint}`);
+  const refused = urlRefusal(url, allowPrivate);
+  if (refused) throw refused;
+  if (allowPrivate || isIP(url.hostname.replace(/^\[|\]$/g, ""))) return;
+  for (const { address } of await lookup(url.hostname, { all: true, verbatim: true })) {
+    const refusal = addressRefusal(url.hostname, address);
+    if (refusal) throw refusal;
   }
 }

@@ -1,9 +1,19 @@
 // Fetching is ours, not the parser's: we need conditional GET, a body cap, our own redirect handling
 // (every hop is checked against the address rules) and the raw bytes so the charset can be decided.
-import { assertFetchable } from "./address.ts";
+// undici's own fetch, not the global one: it takes our Agent as dispatcher, and its Response is not
+// swapped out by the HTTP server running in the same process.
+import type { ReadableStreamReadResult } from "node:stream/web";
+import { fetch, type Response } from "undici";
+import { urlRefusal } from "./address.ts";
+import { agentFor } from "./agent.ts";
+import { BodyTooLargeError, describeError } from "./errors.ts";
+import { parseCacheHints, statusError, statusLine } from "./headers.ts";
 
 export interface FetchOptions {
   userAgent: string;
+  /** Limit for establishing the connection (DNS, TCP, TLS). */
+  connectTimeoutMs: number;
+  /** Limit for the whole fetch, redirects and body included. */
   timeoutMs: number;
   maxBodyBytes: number;
   maxRedirects: number;
@@ -14,6 +24,13 @@ export interface FetchRequest {
   url: string;
   etag?: string | null;
   lastModified?: string | null;
+}
+
+/** What the response says about how long it stays fresh (never obeyed below the floor). */
+export interface CacheHints {
+  /** Cache-Control max-age (s-maxage ignored: we are not a shared cache). */
+  maxAgeSeconds: number | null;
+  expires: Date | null;
 }
 
 export type FetchResult =
@@ -28,115 +45,102 @@ export type FetchResult =
       contentType: string | null;
       etag: string | null;
       lastModified: string | null;
+      cache: CacheHints;
     }
-  | { kind: "not-modified"; status: 304; etag: string | null; lastModified: string | null }
-  | { kind: "error"; status: number | null; message: string };
+  | { kind: "not-modified"; status: 304; etag: string | null; lastModified: string | null; cache: CacheHints }
+  | {
+      kind: "error";
+      status: number | null;
+      message: string;
+      /** From Retry-After (seconds or an HTTP date) on 429 and 503: not before then. */
+      retryAfter: Date | null;
+    };
 
 const ACCEPT =
   "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5";
+// Explicit: undici asks for br only over https by default. It decodes all three itself.
+const ACCEPT_ENCODING = "gzip, deflate, br";
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/** Never throws: every failure is an `error` result with a message in plain words. */
 export async function fetchFeed(req: FetchRequest, opts: FetchOptions): Promise<FetchResult> {
-  const signal = AbortSignal.timeout(opts.timeoutMs);
   try {
-    return await fetchFollowing(req, opts, signal);
+    // One deadline for the whole exchange: every hop, headers and body.
+    return await fetchFollowing(req, opts, AbortSignal.timeout(opts.timeoutMs));
   } catch (err) {
-    return { kind: "error", status: null, message: describeError(err, opts) };
+    return failure(null, describeError(err, opts));
   }
+}
+
+function failure(status: number | null, message: string, retryAfter: Date | null = null): FetchResult {
+  return { kind: "error", status, message, retryAfter };
 }
 
 async function fetchFollowing(req: FetchRequest, opts: FetchOptions, signal: AbortSignal): Promise<FetchResult> {
+  const dispatcher = agentFor(opts);
   let url = new URL(req.url);
   let permanent = true;
   for (let hop = 0; ; hop++) {
-    await assertFetchable(url, opts.allowPrivateNetworks);
-    const headers: Record<string, string> = { "user-agent": opts.userAgent, accept: ACCEPT };
-    // Validators belong to the stored URL; do not send them to a redirect target.
-    if (hop === 0 && req.etag) headers["if-none-match"] = req.etag;
-    if (hop === 0 && req.lastModified) headers["if-modified-since"] = req.lastModified;
-    const res = await fetch(url, { headers, redirect: "manual", signal });
-    if (res.status >= 300 && res.status < 400 && res.status !== 304) {
-      const location = res.headers.get("location");
-      await res.body?.cancel();
-      if (!location) return { kind: "error", status: res.status, message: `HTTP ${res.status} redirect without a Location header` };
-      if (hop >= opts.maxRedirects) return { kind: "error", status: res.status, message: `too many redirects (more than ${opts.maxRedirects})` };
-      permanent &&= res.status === 301 || res.status === 308;
-      url = new URL(location, url);
-      continue;
-    }
-    const etag = res.headers.get("etag");
-    const lastModified = res.headers.get("last-modified");
-    if (res.status === 304) {
-      await res.body?.cancel();
-      return { kind: "not-modified", status: 304, etag, lastModified };
-    }
-    if (!res.ok) {
-      await res.body?.cancel();
-      return { kind: "error", status: res.status, message: `HTTP ${res.status}${res.statusText ? " " + res.statusText : ""}` };
-    }
-    const body = await readCapped(res, opts.maxBodyBytes);
-    return {
-      kind: "ok",
-      status: res.status,
-      url: url.href,
-      movedTo: hop > 0 && permanent ? url.href : null,
-      body,
-      contentType: res.headers.get("content-type"),
-      etag,
-      lastModified,
-    };
+    const refused = urlRefusal(url, opts.allowPrivateNetworks);
+    if (refused) return failure(null, refused.message);
+    const res = await fetch(url, { headers: requestHeaders(req, opts, hop === 0), redirect: "manual", signal, dispatcher });
+    if (!REDIRECTS.has(res.status)) return await finalResult(res, url, hop > 0 && permanent, opts);
+    await res.body?.cancel();
+    const location = res.headers.get("location");
+    if (!location) return failure(res.status, `${statusLine(res.status, res.statusText)} without a Location header`);
+    if (hop >= opts.maxRedirects) return failure(res.status, `too many redirects (more than ${opts.maxRedirects})`);
+    permanent &&= res.status === 301 || res.status === 308;
+    url = new URL(location, url);
   }
 }
 
-class BodyTooLargeError extends Error {}
+function requestHeaders(req: FetchRequest, opts: FetchOptions, firstHop: boolean): Record<string, string> {
+  const headers: Record<string, string> = { "user-agent": opts.userAgent, accept: ACCEPT, "accept-encoding": ACCEPT_ENCODING };
+  // Validators belong to the stored URL; do not send them to a redirect target.
+  if (firstHop && req.etag) headers["if-none-match"] = req.etag;
+  if (firstHop && req.lastModified) headers["if-modified-since"] = req.lastModified;
+  return headers;
+}
 
-/** Read the (already decompressed) body, aborting as soon as it passes the cap. */
+async function finalResult(res: Response, url: URL, moved: boolean, opts: FetchOptions): Promise<FetchResult> {
+  const etag = res.headers.get("etag");
+  const lastModified = res.headers.get("last-modified");
+  const cache = parseCacheHints(res.headers);
+  if (res.status === 304) {
+    await res.body?.cancel();
+    return { kind: "not-modified", status: 304, etag, lastModified, cache };
+  }
+  if (res.status < 200 || res.status > 299) {
+    await res.body?.cancel();
+    const { message, retryAfter } = statusError(res.status, res.statusText, res.headers);
+    return failure(res.status, message, retryAfter);
+  }
+  const body = await readCapped(res, opts.maxBodyBytes);
+  const contentType = res.headers.get("content-type");
+  return { kind: "ok", status: res.status, url: url.href, movedTo: moved ? url.href : null, body, contentType, etag, lastModified, cache };
+}
+
+/** Read the body as decoded (after decompression), cancelling the download once it passes the cap. */
 async function readCapped(res: Response, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(res.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > maxBytes && !res.headers.get("content-encoding")) {
+  // A declared length is the encoded size: only conclusive when nothing is decompressed.
+  if (declared > maxBytes && !res.headers.get("content-encoding")) {
     await res.body?.cancel();
-    throw new BodyTooLargeError(`response body is larger than the ${formatBytes(maxBytes)} limit`);
+    throw new BodyTooLargeError(maxBytes);
   }
   if (!res.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let total = 0;
   const reader = res.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value }: ReadableStreamReadResult<Uint8Array> = await reader.read();
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
       await reader.cancel();
-      throw new BodyTooLargeError(`response body is larger than the ${formatBytes(maxBytes)} limit`);
+      throw new BodyTooLargeError(maxBytes);
     }
     chunks.push(value);
   }
   return Buffer.concat(chunks);
-}
-
-function formatBytes(n: number): string {
-  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(0)} MiB` : `${(n / 1024).toFixed(0)} KiB`;
-}
-
-/** Turn whatever went wrong into words an operator can act on. */
-function describeError(err: unknown, opts: FetchOptions): string {
-  if (!(err instanceof Error)) return String(err);
-  if (err.name === "TimeoutError" || err.name === "AbortError") return `timed out after ${opts.timeoutMs / 1000} s`;
-  const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
-  switch (cause?.code) {
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return `host not found (DNS lookup failed)`;
-    case "ECONNREFUSED":
-      return "connection refused";
-    case "ECONNRESET":
-      return "connection reset by the server";
-    case "CERT_HAS_EXPIRED":
-    case "DEPTH_ZERO_SELF_SIGNED_CERT":
-    case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
-      return `TLS certificate problem (${cause.code})`;
-  }
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host not found (DNS lookup failed)";
-  if (err.message === "fetch failed" && cause?.message) return `network error: ${cause.message}`;
-  return err.message;
 }

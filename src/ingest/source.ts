@@ -1,22 +1,24 @@
 // One source, through every stage: fetch → decode → parse → normalise → store (dedupe inside) →
-// match topics. What the source gave and its new fetch state are written in one transaction: a
-// crash loses nothing and doubles nothing.
+// match topics. New articles and the source's new fetch state are written in one transaction: a
+// crash loses nothing and doubles nothing. A 304 or a failure writes no articles; its state is
+// handed back to the cycle, which writes many such states in one statement.
 import type { Kysely } from "kysely";
 import type { Database, Source } from "../db/schema.ts";
-import { fetchFeed, type FetchOptions } from "../fetch/fetcher.ts";
+import { fetchFeed, type FetchOptions, type FetchResult } from "../fetch/fetcher.ts";
 import type { Logger } from "../log.ts";
 import { normaliseFeed } from "../normalise/article.ts";
 import { decodeFeed } from "../parse/charset.ts";
-import { parseFeed } from "../parse/feed.ts";
-import { nextFetchAfterError, nextFetchAfterSuccess } from "../schedule/next-fetch.ts";
+import { parseFeed, type ParsedFeed } from "../parse/feed.ts";
+import { nextSourceState, type FetchFacts, type SchedulePolicy, type SourceStateUpdate } from "../schedule/source-state.ts";
 import { storeArticles } from "../store/articles.ts";
-import { recordFetch } from "../store/sources.ts";
+import { moveSource, writeFetchResults, type FetchLogRow } from "../store/fetch-state.ts";
 import type { CompiledTopic } from "../topics/match.ts";
 import { matchStories } from "../topics/store.ts";
 
 export interface IngestContext {
   db: Kysely<Database>;
   fetch: FetchOptions;
+  schedule: SchedulePolicy & { perHost: number };
   log: Logger;
 }
 
@@ -31,80 +33,96 @@ export interface SourceOutcome {
   /** Plain words: why it failed, or what was odd about a feed that was still read. */
   message: string | null;
   durationMs: number;
+  /** Set when this fetch took the source out of rotation (410, or failing for too long). */
+  disabled?: string;
 }
 
-/** `topics`: the compiled topic definitions to match new and changed stories against. */
-export async function ingestSource(ctx: IngestContext, source: Source, owner: string, topics: CompiledTopic[]): Promise<SourceOutcome> {
-  const started = Date.now();
-  const base = { sourceId: source.id, url: source.url, title: source.title };
-  const result = await fetchFeed({ url: source.url, etag: source.etag, lastModified: source.last_modified }, ctx.fetch);
-  const now = new Date();
+export interface IngestResult {
+  outcome: SourceOutcome;
+  /** State not yet written (304s and failures): the cycle writes these in batches. */
+  pending: { update: SourceStateUpdate; log: FetchLogRow } | null;
+}
 
-  const fail = async (status: number | null, message: string): Promise<SourceOutcome> => {
-    const errors = source.error_count + 1;
-    await recordFetch(ctx.db, source, owner, {
-      status,
-      error: message,
-      success: false,
-      nextFetchAt: nextFetchAfterError(now, source.fetch_interval_seconds, errors),
-    });
-    return { ...base, outcome: "error", status, newArticles: 0, updatedArticles: 0, message, durationMs: Date.now() - started };
+const bodySize = (r: FetchResult) => (r.kind === "ok" ? r.body.byteLength : 0);
+
+export async function ingestSource(ctx: IngestContext, source: Source, owner: string, topics: CompiledTopic[]): Promise<IngestResult> {
+  const started = Date.now();
+  const result = await fetchFeed({ url: source.url, etag: source.etag, lastModified: source.last_modified }, ctx.fetch);
+
+  const deferred = (facts: FetchFacts): IngestResult => {
+    const update = nextSourceState(source, facts, new Date(), ctx.schedule);
+    const message = facts.error ?? null;
+    return {
+      outcome: {
+        sourceId: source.id, url: source.url, title: source.title, outcome: facts.outcome, status: facts.status,
+        newArticles: 0, updatedArticles: 0, message, durationMs: facts.durationMs,
+        ...(update.disable ? { disabled: update.disable.reason } : {}),
+      },
+      pending: { update, log: logRow(source.id, facts, message) },
+    };
   };
 
-  if (result.kind === "error") return fail(result.status, result.message);
-
-  const nextFetchAt = nextFetchAfterSuccess(now, source.fetch_interval_seconds);
+  if (result.kind === "error") {
+    return deferred({ outcome: "error", status: result.status, error: result.message, retryAfter: result.retryAfter, bytes: 0, durationMs: Date.now() - started, itemsNew: 0, itemsUpdated: 0 });
+  }
   if (result.kind === "not-modified") {
     // A 304 costs no parse and no article writes.
-    await recordFetch(ctx.db, source, owner, {
-      status: 304,
-      etag: result.etag ?? source.etag,
-      lastModified: result.lastModified ?? source.last_modified,
-      error: null,
-      success: true,
-      nextFetchAt,
-    });
-    return { ...base, outcome: "not-modified", status: 304, newArticles: 0, updatedArticles: 0, message: null, durationMs: Date.now() - started };
+    return deferred({ outcome: "not-modified", status: 304, etag: result.etag, lastModified: result.lastModified, cache: result.cache, bytes: 0, durationMs: Date.now() - started, itemsNew: 0, itemsUpdated: 0 });
   }
 
-  let parsed;
+  let parsed: ParsedFeed;
   try {
     const decoded = decodeFeed(result.body, result.contentType);
     parsed = await parseFeed(decoded.text, result.url);
     if (decoded.repaired) parsed.warnings.unshift(`bytes that were not valid ${decoded.encoding} were repaired`);
   } catch (err) {
-    return fail(result.status, err instanceof Error ? err.message : String(err));
+    const error = err instanceof Error ? err.message : String(err);
+    return deferred({ outcome: "error", status: result.status, error, bytes: bodySize(result), durationMs: Date.now() - started, itemsNew: 0, itemsUpdated: 0 });
   }
   const articles = normaliseFeed(parsed);
-  const warning = parsed.warnings.length > 0 ? parsed.warnings.join("; ") : null;
+  const now = new Date();
 
-  const stored = await ctx.db.transaction().execute(async (trx) => {
+  return ctx.db.transaction().execute(async (trx) => {
     const rows = await storeArticles(trx, source.id, articles, now);
-    const touched = rows.filter((r) => r.change !== "unchanged").map((r) => r.storyId);
-    await matchStories(trx, touched, topics);
-    await recordFetch(trx, source, owner, {
+    await matchStories(trx, rows.filter((r) => r.change !== "unchanged").map((r) => r.storyId), topics);
+    const warnings = [...parsed.warnings];
+    // A permanent redirect moves the source only now that the new URL has answered with a feed.
+    if (result.movedTo && result.movedTo !== source.url) {
+      const moved = await moveSource(trx, source.id, source.url, result.movedTo, 301);
+      if (!moved) warnings.push(`moved permanently to ${result.movedTo}, which is already another source: not moved`);
+    }
+    const facts: FetchFacts = {
+      outcome: "updated",
       status: result.status,
+      warning: warnings.length > 0 ? warnings.join("; ") : null,
       etag: result.etag,
       lastModified: result.lastModified,
-      title: parsed.title,
-      siteUrl: parsed.link,
-      description: parsed.description,
-      error: null,
-      warning,
-      success: true,
-      nextFetchAt,
-    });
-    return rows;
+      cache: result.cache,
+      bytes: bodySize(result),
+      durationMs: Date.now() - started,
+      itemsNew: rows.filter((r) => r.change === "new").length,
+      itemsUpdated: rows.filter((r) => r.change === "updated").length,
+      feed: { ...parsed, itemDates: articles.map((a) => a.publishedAt) },
+    };
+    const update = nextSourceState(source, facts, now, ctx.schedule);
+    await writeFetchResults(trx, owner, [update], [logRow(source.id, facts, facts.warning ?? null)]);
+    return {
+      outcome: {
+        sourceId: source.id,
+        url: source.url,
+        title: source.title ?? parsed.title,
+        outcome: "updated",
+        status: result.status,
+        newArticles: facts.itemsNew,
+        updatedArticles: facts.itemsUpdated,
+        message: facts.warning ?? null,
+        durationMs: facts.durationMs,
+      },
+      pending: null,
+    };
   });
+}
 
-  return {
-    ...base,
-    title: source.title ?? parsed.title,
-    outcome: "updated",
-    status: result.status,
-    newArticles: stored.filter((r) => r.change === "new").length,
-    updatedArticles: stored.filter((r) => r.change === "updated").length,
-    message: warning,
-    durationMs: Date.now() - started,
-  };
+function logRow(sourceId: number, f: FetchFacts, message: string | null): FetchLogRow {
+  return { sourceId, durationMs: f.durationMs, outcome: f.outcome, status: f.status, bytes: f.bytes, itemsNew: f.itemsNew, itemsUpdated: f.itemsUpdated, message };
 }

@@ -35,6 +35,10 @@ export interface ParsedFeed {
   /** The site's home page (absolute), never the feed's self link. */
   link: string | null;
   language: string | null;
+  /** RSS <ttl>: minutes the feed may be cached. */
+  ttlMinutes: number | null;
+  /** sy:updatePeriod / sy:updateFrequency, as seconds between updates. */
+  updatePeriodSeconds: number | null;
   items: ParsedItem[];
   /** True when the XML was not well-formed and was read by the lenient retry. */
   recovered: boolean;

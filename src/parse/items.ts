@@ -33,7 +33,10 @@ const ITEM_ELEMENTS = [
   "author", "dc:subject", "category", "enclosure", "media:content", "media:thumbnail", "media:group",
   "source", "dc:language", "dc:title", "media:title",
 ];
-const FEED_ELEMENTS = ["title", "dc:title", "subtitle", "tagline", "description", "link", "language", "dc:language", "author"];
+const FEED_ELEMENTS = [
+  "title", "dc:title", "subtitle", "tagline", "description", "link", "language", "dc:language", "author",
+  "ttl", "sy:updateperiod", "sy:updatefrequency",
+];
 
 /** rss-parser custom fields: every element above copied raw (all occurrences) to "raw:<name>". */
 type RawField = [string, string, { keepArray: boolean }];
@@ -403,6 +406,23 @@ export function buildFeed(input: BuildInput): Omit<ParsedFeed, "recovered" | "wa
     description: nonEmpty(constructText(description)),
     link: format === "atom" ? alternateLink(raw(output, "link"), channelBase) : rssLink(raw(output, "link"), channelBase),
     language: nonEmpty(textOf(rawFirst(output, "language"))) ?? nonEmpty(textOf(rawFirst(output, "dc:language"))) ?? nonEmpty(ownAttr(output, "xml:lang")),
+    ttlMinutes: positiveInt(textOf(rawFirst(output, "ttl"))),
+    updatePeriodSeconds: updatePeriod(textOf(rawFirst(output, "sy:updateperiod")), textOf(rawFirst(output, "sy:updatefrequency"))),
     items,
   };
+}
+
+function positiveInt(text: string): number | null {
+  const n = Number(text.trim());
+  return Number.isInteger(n) && n > 0 ? n : null;
+}
+
+const PERIOD_SECONDS: Record<string, number> = { hourly: 3600, daily: 86_400, weekly: 604_800, monthly: 2_592_000, yearly: 31_536_000 };
+
+/** sy:updatePeriod (default daily) divided by sy:updateFrequency (default 1), when either is given. */
+function updatePeriod(period: string, frequency: string): number | null {
+  if (!period.trim() && !frequency.trim()) return null;
+  const seconds = PERIOD_SECONDS[period.trim().toLowerCase() || "daily"];
+  if (seconds === undefined) return null;
+  return Math.round(seconds / (positiveInt(frequency) ?? 1));
 }

@@ -13,6 +13,7 @@ const CONVENTIONAL_PREFIX: Readonly<Record<string, string>> = {
   "http://purl.org/dc/elements/1.1/": "dc",
   "http://purl.org/dc/terms/": "dcterms",
   "http://purl.org/rss/1.0/modules/content/": "content",
+  "http://purl.org/rss/1.0/modules/syndication/": "sy",
   "http://search.yahoo.com/mrss/": "media",
   "http://www.w3.org/2005/Atom": "atom",
   "http://www.w3.org/1999/xhtml": "xhtml",

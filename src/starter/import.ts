@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import type { Kysely } from "kysely";
 import type { Database } from "../db/schema.ts";
+import { newSourceRow } from "../store/sources.ts";
 import { parseOpml, type OpmlFeed } from "./opml.ts";
 
 const STARTER_KEY = "starter_sources_offered";
@@ -24,7 +25,7 @@ export async function importStarterSources(db: Kysely<Database>): Promise<number
     if (feeds.length === 0) return 0;
     const added = await trx
       .insertInto("sources")
-      .values(feeds.map((f) => ({ url: f.url, title: f.title })))
+      .values(feeds.map((f) => newSourceRow(f.url, f.title)))
       .onConflict((oc) => oc.column("url").doNothing())
       .returning("id")
       .execute();

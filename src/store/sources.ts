@@ -2,7 +2,7 @@
 // lease that expires), so any number of processes can share one database and a crashed worker's
 // sources are picked up again once its lease runs out.
 import { sql, type Kysely, type Transaction } from "kysely";
-import type { Database, Source } from "../db/schema.ts";
+import type { Database, FetchLogEntry, NewSource, Source } from "../db/schema.ts";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -12,14 +12,29 @@ export class DuplicateSourceError extends Error {
   }
 }
 
+/** A new source's row: the host is kept apart because per-host limits are enforced when claiming. */
+export function newSourceRow(url: string, title: string | null = null): NewSource {
+  return { url, title, host: new URL(url).hostname.toLowerCase() };
+}
+
 export async function addSource(db: Db, input: { url: string; title?: string | null }): Promise<Source> {
   const existing = await db.selectFrom("sources").select("id").where("url", "=", input.url).executeTakeFirst();
   if (existing) throw new DuplicateSourceError(existing.id);
+  return db.insertInto("sources").values(newSourceRow(input.url, input.title ?? null)).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Put a paused or retired source back into rotation, due now. Returns it, or undefined if unknown. */
+export function resumeSource(db: Db, id: number): Promise<Source | undefined> {
   return db
-    .insertInto("sources")
-    .values({ url: input.url, title: input.title ?? null })
+    .updateTable("sources")
+    .set({ enabled: true, disabled_reason: null, error_count: 0, failing_since: null, next_fetch_at: new Date(), updated_at: new Date() })
+    .where("id", "=", id)
     .returningAll()
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+}
+
+export function recentFetches(db: Db, sourceId: number, limit = 10): Promise<FetchLogEntry[]> {
+  return db.selectFrom("fetch_log").selectAll().where("source_id", "=", sourceId).orderBy("fetched_at", "desc").orderBy("id", "desc").limit(limit).execute();
 }
 
 export function listSources(db: Db): Promise<Source[]> {
@@ -44,24 +59,44 @@ export interface ClaimOptions {
   owner: string;
   leaseSeconds: number;
   limit: number;
+  /** At most this many sources of one host leased at once, by all workers together (default 2). */
+  perHost?: number;
   /** Only these sources, due or not (still never one leased by someone else). */
   sourceIds?: number[];
 }
 
-/** Take a lease on up to `limit` enabled sources that are due (or named) and not leased by a live worker. */
+/**
+ * Take a lease on up to `limit` enabled sources that are due (or named) and not leased by a live
+ * worker, never taking a host past its share: sources sharing a host never hammer it, however
+ * many workers there are.
+ */
 export async function claimSources(db: Kysely<Database>, opts: ClaimOptions): Promise<Source[]> {
   if (opts.limit <= 0 || opts.sourceIds?.length === 0) return [];
+  const perHost = opts.perHost ?? 2;
   const result = await sql<Source>`
     UPDATE sources SET lease_owner = ${opts.owner},
                        lease_expires_at = now() + make_interval(secs => ${opts.leaseSeconds})
     WHERE id IN (
       SELECT id FROM sources
-      WHERE enabled
-        AND (lease_expires_at IS NULL OR lease_expires_at < now())
-        AND (${opts.sourceIds !== undefined} OR next_fetch_at <= now())
-        AND (${opts.sourceIds === undefined} OR id = ANY(${opts.sourceIds ?? []}::bigint[]))
-      ORDER BY next_fetch_at, id
-      LIMIT ${opts.limit}
+      WHERE id IN (
+        SELECT id FROM (
+          SELECT c.id, c.next_fetch_at,
+                 row_number() OVER (PARTITION BY c.host ORDER BY c.next_fetch_at, c.id) + coalesce(busy.n, 0) AS slot
+          FROM sources c
+          LEFT JOIN (
+            SELECT host, count(*) AS n FROM sources
+            WHERE lease_owner IS NOT NULL AND lease_expires_at > now()
+            GROUP BY host
+          ) busy ON busy.host = c.host
+          WHERE c.enabled
+            AND (c.lease_expires_at IS NULL OR c.lease_expires_at < now())
+            AND (${opts.sourceIds !== undefined} OR c.next_fetch_at <= now())
+            AND (${opts.sourceIds === undefined} OR c.id = ANY(${opts.sourceIds ?? []}::bigint[]))
+        ) ranked
+        WHERE slot <= ${perHost}
+        ORDER BY next_fetch_at, id
+        LIMIT ${opts.limit}
+      )
       FOR UPDATE SKIP LOCKED
     )
     RETURNING *`.execute(db);
@@ -74,52 +109,6 @@ export async function releaseSource(db: Db, id: number, owner: string): Promise<
     .updateTable("sources")
     .set({ lease_owner: null, lease_expires_at: null })
     .where("id", "=", id)
-    .where("lease_owner", "=", owner)
-    .execute();
-}
-
-export interface FetchStateUpdate {
-  status: number | null;
-  etag?: string | null;
-  lastModified?: string | null;
-  title?: string | null;
-  siteUrl?: string | null;
-  description?: string | null;
-  /** Why the fetch failed, in plain words; null on success. */
-  error: string | null;
-  /** On success: what was odd about the feed (read leniently, bytes repaired), else null. */
-  warning?: string | null;
-  success: boolean;
-  nextFetchAt: Date;
-}
-
-/** Record the outcome of a fetch and release the lease, in the caller's transaction. */
-export async function recordFetch(db: Db, source: Source, owner: string, u: FetchStateUpdate): Promise<void> {
-  await db
-    .updateTable("sources")
-    .set((eb) => ({
-      lease_owner: null,
-      lease_expires_at: null,
-      last_attempt_at: sql<Date>`now()`,
-      last_status: u.status,
-      last_error: u.error,
-      next_fetch_at: u.nextFetchAt,
-      updated_at: sql<Date>`now()`,
-      ...(u.success
-        ? {
-            last_success_at: sql<Date>`now()`,
-            last_warning: u.warning ?? null,
-            error_count: 0,
-            ...(u.etag !== undefined ? { etag: u.etag } : {}),
-            ...(u.lastModified !== undefined ? { last_modified: u.lastModified } : {}),
-            // An operator's title wins; the feed's own title fills it only when none was given.
-            title: eb.fn.coalesce("title", eb.val(u.title ?? null)),
-            site_url: u.siteUrl ?? source.site_url,
-            description: u.description ?? source.description,
-          }
-        : { error_count: eb("error_count", "+", 1) }),
-    }))
-    .where("id", "=", source.id)
     .where("lease_owner", "=", owner)
     .execute();
 }
