@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { after, before, describe, test } from "node:test";
+import { gzipSync } from "node:zlib";
 import { runFetchCycle } from "../jobs/fetch-cycle.ts";
 import type { IngestContext } from "../src/ingest/source.ts";
 import { silentLogger } from "../src/log.ts";
@@ -124,6 +125,75 @@ for (const kind of databaseKinds) {
         assert.ok(row.next_fetch_at.getTime() >= before + (seconds - 2) * 1000, `${path}: not before Retry-After`);
         assert.equal(row.enabled, true);
       }
+    });
+
+    test("misbehaving servers: each is a clear error on its own source; every other source carries on", { timeout: 30_000 }, async () => {
+      const rss = (title: string) => `<?xml version="1.0"?><rss version="2.0"><channel><title>${title}</title><item><guid>1</guid><title>${title}</title></item></channel></rss>`;
+      const laughs = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">${Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i || ""};`.repeat(10)}">`).join("")}]><rss version="2.0"><channel><title>&lol9;</title></channel></rss>`;
+      const xxe = `<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><rss version="2.0"><channel><title>&xxe;</title></channel></rss>`;
+      const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20));
+      const faults: Record<string, [Handler, RegExp]> = {
+        "/f/laughs": [(_q, r) => r.writeHead(200).end(laughs), /billion laughs/],
+        "/f/xxe": [(_q, r) => r.writeHead(200).end(xxe), /external XML entity .*XXE/],
+        "/f/huge": [
+          (_q, r) => {
+            r.writeHead(200, { "content-type": "application/xml" });
+            const chunk = Buffer.alloc(1 << 20, 0x61);
+            let sent = 0;
+            const pump = () => {
+              while (sent < 100 && r.write(chunk)) sent++;
+              if (sent >= 100) r.end();
+              else r.once("drain", pump);
+            };
+            r.on("close", () => (sent = 100));
+            pump();
+          },
+          /larger than the 2 MiB limit/,
+        ],
+        "/f/bomb": [(_q, r) => r.writeHead(200, { "content-type": "application/xml", "content-encoding": "gzip" }).end(bomb), /larger than the 2 MiB limit/],
+        "/f/trickle": [
+          (_q, r) => {
+            r.writeHead(200, { "content-type": "application/xml" });
+            const timer = setInterval(() => r.write("<"), 1000);
+            r.on("close", () => clearInterval(timer));
+          },
+          /timed out after 2 s/,
+        ],
+        "/f/loop": [(_q, r) => r.writeHead(302, { location: "/f/loop" }).end(), /too many redirects/],
+        "/f/html": [(_q, r) => r.writeHead(200, { "content-type": "text/html" }).end("<!DOCTYPE html><html><head><title>x</title></head><body>hello</body></html>"), /not a feed: the document is an HTML page/],
+        "/f/empty": [(_q, r) => r.writeHead(200, { "content-type": "application/rss+xml" }).end(), /empty document/],
+      };
+      const ids = new Map<string, number>();
+      for (const [path, [handler]] of Object.entries(faults)) {
+        routes.set(path, handler);
+        ids.set(path, (await addSource(t.handle.db, { url: `${base}${path}` })).id);
+      }
+      // Declared UTF-8, with a stray Latin-1 byte in a title.
+      const head = '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Latin</title><item><guid>1</guid><title>caf';
+      const tail = "</title></item></channel></rss>";
+      routes.set("/f/bad-utf8", (_q, r) => r.writeHead(200).end(Buffer.concat([Buffer.from(head), Buffer.from([0xe9]), Buffer.from(tail)])));
+      routes.set("/f/good", (_q, r) => r.writeHead(200).end(rss("fine")));
+      const badUtf8 = await addSource(t.handle.db, { url: `${base}/f/bad-utf8` });
+      const good = await addSource(t.handle.db, { url: `${base}/f/good` });
+
+      const tight = { ...ctx(), fetch: { ...ctx().fetch, timeoutMs: 2000, maxBodyBytes: 2 * 1024 * 1024 }, schedule: { pauseAfterSeconds: 7 * 86_400, perHost: 16 } };
+      const started = Date.now();
+      const rssBefore = process.memoryUsage().rss;
+      const outcomes = await runFetchCycle(tight, { sourceIds: [...ids.values(), badUtf8.id, good.id], concurrency: 16 });
+      assert.ok(Date.now() - started < 15_000, "within the limits");
+      assert.ok(process.memoryUsage().rss - rssBefore < 256 * 1024 * 1024, "memory stays bounded");
+      for (const [path, [, expected]] of Object.entries(faults)) {
+        const row = (await getSource(t.handle.db, ids.get(path)!))!;
+        assert.equal(row.error_count, 1, path);
+        assert.match(row.last_error ?? "", expected, `${path}: ${row.last_error}`);
+        assert.equal(outcomes.find((o) => o.sourceId === row.id)?.outcome, "error");
+      }
+      const repaired = (await getSource(t.handle.db, badUtf8.id))!;
+      assert.deepEqual([repaired.error_count, repaired.last_status], [0, 200]);
+      assert.match(repaired.last_warning ?? "", /not valid utf-8 were repaired/);
+      const title = await t.handle.db.selectFrom("articles").select("title").where("source_id", "=", badUtf8.id).executeTakeFirstOrThrow();
+      assert.equal(title.title, "caf\u00e9");
+      assert.equal(outcomes.find((o) => o.sourceId === good.id)?.newArticles, 1, "the good source carried on");
     });
 
     test("errors back off; failing for longer than the pause time pauses; resume brings it back", async () => {

@@ -5,6 +5,8 @@
 import Parser from "rss-parser";
 import xml2js from "xml2js";
 import { buildFeed, FEED_FIELDS, HIDDEN_FROM_RSS_PARSER, ITEM_FIELDS, needsOrderedTree, type FeedFormat } from "./items.ts";
+import { applyInternalSubset } from "./doctype.ts";
+import { FeedParseError } from "./errors.ts";
 import { canonicalName, prefixMap } from "./names.ts";
 import { isXmlObject, type XmlObject } from "./xml.ts";
 
@@ -45,17 +47,12 @@ export interface ParsedFeed {
   warnings: string[];
 }
 
-/** The document cannot be read as a feed; the message says why in plain words. */
-export class FeedParseError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "FeedParseError";
-  }
-}
+export { FeedParseError };
 
 export async function parseFeed(text: string, feedUrl: string): Promise<ParsedFeed> {
   let doc = text.replace(/^\uFEFF/, "");
   refuseNonXml(doc);
+  doc = applyInternalSubset(doc);
   const warnings: string[] = [];
   let run = await runRssParser(doc, true);
   const problem = run.ok ? null : wellFormednessProblem(run, doc);

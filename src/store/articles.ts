@@ -1,8 +1,9 @@
 // Articles: one row per item per source, identified within its source. A known identity whose
-// content changed is updated in place (never a second article, never a new feed entry).
+// content changed is updated in place (never a second article, never a new feed entry). New
+// articles are written a chunk at a time: a feed of 50 new items costs a handful of statements.
 import { sql, type Transaction } from "kysely";
 import type { Database } from "../db/schema.ts";
-import { createStory, findStory } from "../dedupe/assign.ts";
+import { assignStories } from "../dedupe/assign.ts";
 import type { ArticleInput } from "../normalise/article.ts";
 
 type Trx = Transaction<Database>;
@@ -14,6 +15,8 @@ export interface StoredArticle {
   storyId: number;
   change: ArticleChange;
 }
+
+const CHUNK = 500;
 
 const columns = (a: ArticleInput) => ({
   guid: a.guid,
@@ -31,57 +34,76 @@ const columns = (a: ArticleInput) => ({
 
 export async function storeArticles(trx: Trx, sourceId: number, inputs: ArticleInput[], now: Date): Promise<StoredArticle[]> {
   if (inputs.length === 0) return [];
-  const existing = await trx
-    .selectFrom("articles")
-    .select(["id", "identity", "story_id", "content_hash"])
-    .where("source_id", "=", sourceId)
-    .where("identity", "in", inputs.map((a) => a.identity))
-    .execute();
-  const byIdentity = new Map(existing.map((r) => [r.identity, r]));
+  const byIdentity = new Map<string, { id: number; story_id: number; content_hash: string }>();
+  for (let i = 0; i < inputs.length; i += CHUNK) {
+    const rows = await trx
+      .selectFrom("articles")
+      .select(["id", "identity", "story_id", "content_hash"])
+      .where("source_id", "=", sourceId)
+      .where("identity", "in", inputs.slice(i, i + CHUNK).map((a) => a.identity))
+      .execute();
+    for (const r of rows) byIdentity.set(r.identity, r);
+  }
 
-  const stored: StoredArticle[] = [];
-  const seen: number[] = [];
-  // Oldest first, so that within one fetch an original is stored before its republications.
-  for (const input of [...inputs].reverse()) {
+  // Oldest first (feeds list newest first), so that an original is stored before its republications.
+  const ordered = [...inputs].reverse();
+  const fresh = ordered.filter((a) => !byIdentity.has(a.identity));
+  const stored: StoredArticle[] = await insertArticles(trx, sourceId, fresh, now);
+  const unchanged: number[] = [];
+  for (const input of ordered) {
     const known = byIdentity.get(input.identity);
-    if (!known) {
-      stored.push(await insertArticle(trx, sourceId, input, now));
-    } else if (known.content_hash !== input.contentHash) {
+    if (!known) continue;
+    if (known.content_hash !== input.contentHash) {
       await updateArticle(trx, known.id, known.story_id, input, now);
       stored.push({ articleId: known.id, storyId: known.story_id, change: "updated" });
     } else {
-      seen.push(known.id);
+      unchanged.push(known.id);
       stored.push({ articleId: known.id, storyId: known.story_id, change: "unchanged" });
     }
   }
-  if (seen.length > 0) {
-    await trx.updateTable("articles").set({ last_seen_at: now }).where("id", "in", seen).execute();
+  for (let i = 0; i < unchanged.length; i += CHUNK) {
+    await trx.updateTable("articles").set({ last_seen_at: now }).where("id", "in", unchanged.slice(i, i + CHUNK)).execute();
   }
   return stored;
 }
 
-async function insertArticle(trx: Trx, sourceId: number, input: ArticleInput, now: Date): Promise<StoredArticle> {
-  const joined = await findStory(trx, sourceId, input);
-  const storyId = joined ?? (await createStory(trx, input, now));
-  const row = await trx
-    .insertInto("articles")
-    .values({
-      source_id: sourceId,
-      story_id: storyId,
-      identity: input.identity,
-      ...columns(input),
-      updated_at: input.updatedAt,
-      first_seen_at: now,
-      last_seen_at: now,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  if (joined === null) {
-    await trx.updateTable("stories").set({ canonical_article_id: row.id }).where("id", "=", storyId).execute();
-  } else {
-    await trx.updateTable("stories").set({ updated_at: now }).where("id", "=", storyId).execute();
+async function insertArticles(trx: Trx, sourceId: number, inputs: ArticleInput[], now: Date): Promise<StoredArticle[]> {
+  if (inputs.length === 0) return [];
+  const stories = await assignStories(trx, sourceId, inputs, now);
+  const stored: StoredArticle[] = [];
+  for (let i = 0; i < inputs.length; i += CHUNK) {
+    const chunk = inputs.slice(i, i + CHUNK);
+    const rows = await trx
+      .insertInto("articles")
+      .values(
+        chunk.map((input, j) => ({
+          source_id: sourceId,
+          story_id: (stories[i + j] as { storyId: number }).storyId,
+          identity: input.identity,
+          ...columns(input),
+          updated_at: input.updatedAt,
+          first_seen_at: now,
+          last_seen_at: now,
+        })),
+      )
+      .returning(["id", "identity"])
+      .execute();
+    const idByIdentity = new Map(rows.map((r) => [r.identity, r.id]));
+    chunk.forEach((input, j) => {
+      const story = stories[i + j] as { storyId: number; created: boolean };
+      stored.push({ articleId: idByIdentity.get(input.identity) as number, storyId: story.storyId, change: "new" });
+    });
   }
-  return { articleId: row.id, storyId, change: "new" };
+  // New stories take their first article as canonical; joined stories are touched.
+  const created = stored.filter((_, k) => stories[k]?.created);
+  for (let i = 0; i < created.length; i += CHUNK) {
+    const pairs = created.slice(i, i + CHUNK).map((s) => sql`(${s.storyId}::bigint, ${s.articleId}::bigint)`);
+    await sql`UPDATE stories SET canonical_article_id = v.article_id
+              FROM (VALUES ${sql.join(pairs)}) AS v(story_id, article_id) WHERE stories.id = v.story_id`.execute(trx);
+  }
+  const joined = [...new Set(stored.filter((_, k) => !stories[k]?.created).map((s) => s.storyId))];
+  if (joined.length > 0) await trx.updateTable("stories").set({ updated_at: now }).where("id", "in", joined).execute();
+  return stored;
 }
 
 async function updateArticle(trx: Trx, articleId: number, storyId: number, input: ArticleInput, now: Date): Promise<void> {
