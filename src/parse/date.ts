@@ -7,10 +7,36 @@
 export function parseDate(input: string): Date | null {
   const s = input.replace(/\s+/g, " ").trim();
   if (s === "") return null;
+  const strict = parseW3cDtf(s); // the common case (Atom, dc:date, most ISO dates), decided at once
+  if (strict !== null) return strict;
   const korean = parseKorean(s);
   if (korean !== undefined) return korean;
   const english = translateWords(s);
   return parseIso(english) ?? parseRfc822Family(english);
+}
+
+const W3CDTF = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)? ?(Z|[+-]\d{2}:\d{2})?)?)?)?$/i;
+
+/**
+ * W3C-DTF (the profile of ISO 8601 that Atom, RFC 3339 and dc:date use): YYYY, YYYY-MM, YYYY-MM-DD,
+ * then a time with an optional zone; nothing else. Null for anything outside the profile.
+ */
+export function parseW3cDtf(input: string): Date | null {
+  const m = W3CDTF.exec(input.trim());
+  if (!m) return null;
+  const zone = (m[8] ?? "Z").toUpperCase();
+  const offset = zone === "Z" ? 0 : signedOffset(zone[0] as string, zone.slice(1, 3), zone.slice(4, 6));
+  if (offset === null) return null;
+  return build({
+    year: Number(m[1]),
+    month: Number(m[2] ?? "1"),
+    day: Number(m[3] ?? "1"),
+    hour: Number(m[4] ?? "0"),
+    minute: Number(m[5] ?? "0"),
+    second: Number(m[6] ?? "0"),
+    ms: Number(`0.${m[7] ?? "0"}`) * 1000,
+    offsetMinutes: offset,
+  });
 }
 
 interface Parts {
