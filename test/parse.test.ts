@@ -415,3 +415,15 @@ test("real-world feeds: decode and parse without unexpected errors", async (t) =
   assert.ok(parsed >= 125, `only ${parsed} parsed`);
   assert.ok(sameCount >= 124, `item counts agree with feedparser for only ${sameCount}`);
 });
+
+test("decodeFeed: a Latin-1 label on valid UTF-8 bytes is a mislabel, and real Latin-1 stays Latin-1", () => {
+  const doc = '<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel><title>Café Zürich</title></channel></rss>';
+  for (const contentType of [null, "application/rss+xml; charset=iso-8859-1"]) {
+    const asUtf8 = decodeFeed(Buffer.from(doc, "utf8"), contentType);
+    assert.equal(asUtf8.encoding, "utf-8");
+    assert.ok(asUtf8.text.includes("Café Zürich"));
+    const asLatin1 = decodeFeed(Buffer.from(doc, "latin1"), contentType);
+    assert.equal(asLatin1.encoding, "windows-1252");
+    assert.ok(asLatin1.text.includes("Café Zürich"));
+  }
+});

@@ -57,6 +57,13 @@ function unicodeWithoutBom(bytes: Uint8Array): string | null {
 }
 
 /** The WHATWG name for a label, or null when the label is unknown or cannot fit these bytes. */
+const LATIN_LABELS = new Set(["windows-1252", "iso-8859-15"]);
+
+function hasNonAscii(bytes: Uint8Array): boolean {
+  for (const b of bytes) if (b >= 0x80) return true;
+  return false;
+}
+
 function usableLabel(label: string | null, bytes: Uint8Array): string | null {
   if (label === null) return null;
   const encoding = canonicalEncoding(label);
@@ -69,6 +76,9 @@ function usableLabel(label: string | null, bytes: Uint8Array): string | null {
   }
   // "us-ascii" cannot hold non-ASCII bytes; when they form valid UTF-8 that is what they are.
   if (/^(us-)?ascii$/i.test(label.trim()) && isValidUtf8(bytes)) return "utf-8";
+  // A Latin-1 label on bytes that are valid UTF-8 with multi-byte sequences is a mislabel: Latin-1
+  // text almost never happens to be valid UTF-8, and reading it as labelled would garble it ("Ã©").
+  if (LATIN_LABELS.has(encoding) && hasNonAscii(bytes) && isValidUtf8(bytes)) return "utf-8";
   return encoding;
 }
 
