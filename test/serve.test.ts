@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer, type Server } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { starterSources } from "../src/starter/import.ts";
 import { cliEnv, cliTargets, runCli, startServer } from "./helpers/cli.ts";
@@ -92,6 +93,55 @@ for (const target of cliTargets) {
       } finally {
         assert.equal(await jobs.stop(), 0);
       }
+    });
+  });
+}
+
+for (const target of cliTargets) {
+  describe(`graceful shutdown on ${target.name}`, () => {
+    let server: Server;
+    let base: string;
+    let env: NodeJS.ProcessEnv;
+    let cleanup: () => Promise<void>;
+    const started: string[] = [];
+    before(async () => {
+      server = createServer((req, res) => {
+        started.push(req.url ?? "");
+        setTimeout(() => res.writeHead(200, { "content-type": "application/rss+xml" }).end(`<rss version="2.0"><channel><title>${req.url}</title><item><guid>1</guid><title>one</title></item></channel></rss>`), 2000);
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+      base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      ({ env, cleanup } = await target.setup({
+        FEEDLOOM_ALLOW_PRIVATE_NETWORKS: "1",
+        FEEDLOOM_FETCH_SCHEDULE: "* * * * * *",
+        FEEDLOOM_FETCH_CONCURRENCY: "1",
+        FEEDLOOM_PER_HOST_CONCURRENCY: "8",
+      }));
+    });
+    after(async () => {
+      server.closeAllConnections();
+      server.close();
+      await cleanup();
+    });
+
+    test("SIGTERM: stop claiming, finish what is in flight, release the rest, exit 0", { timeout: 120_000 }, async () => {
+      for (let i = 0; i < 4; i++) assert.equal((await runCli(["sources", "add", `${base}/slow/${i}`], env)).code, 0);
+      const jobs = await startServer(["jobs"], env);
+      const deadline = Date.now() + 20_000;
+      while (started.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(started.length > 0, "a fetch is in flight");
+      const inFlight = started.length;
+      const stoppedAt = Date.now();
+      assert.equal(await jobs.stop("SIGTERM"), 0);
+      assert.ok(Date.now() - stoppedAt < 10_000, "stops promptly");
+      assert.equal(started.length, inFlight, "nothing new was started after SIGTERM");
+      const list = JSON.parse((await runCli(["sources", "list", "--json"], env)).stdout) as Array<{ url: string; lastStatus: number | null }>;
+      const finished = list.filter((s) => s.lastStatus === 200).map((s) => new URL(s.url).pathname).sort();
+      assert.deepEqual(finished, [...started].sort(), "what was in flight finished and was recorded");
+      // Nothing is left leased: another worker could take the rest right away.
+      const again = await runCli(["fetch"], { ...env, FEEDLOOM_FETCH_TIMEOUT_MS: "5000" });
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal((again.stdout.match(/: 1 new/g) ?? []).length, 4 - finished.length);
     });
   });
 }
