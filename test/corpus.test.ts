@@ -4,6 +4,12 @@
 // crash; every refusal must say why in plain words. Then, for each real feed that feedparser
 // 6.0.10 judged well-formed, what we stored is compared with feedparser's parse.
 //
+// Served: the 142 files real-feeds/INDEX.tsv lists (JSON Feeds included: refused, with a clear
+// message) and the 1,277 files of feedparser-tests/ outside sanitize/, lang/, cdf/ and psc/, each
+// with the headers its expectation names, else Content-Type: application/xml without a charset.
+// Measured: 4-11 ms per source through the whole path; 12-23 s per run on PGlite (5-8 s of it
+// opening PGlite), 6-9 s on Postgres.
+//
 // How "agrees" is decided (normalisations; none of them may hide a real bug):
 // - Our side: the articles of the file's source; an article's id is `articles.identity` (its guid,
 //   else its link). An article with neither guid nor link is "anonymous" (its identity is a hash).
@@ -25,10 +31,23 @@ import { newSourceRow } from "../src/store/sources.ts";
 import { corpusFiles, readIndex, readReference, startCorpusServer, type CorpusServer } from "./helpers/corpus.ts";
 import { databaseKinds, openTestDatabase, type TestDatabase } from "./helpers/db.ts";
 
-/** The agreement rate reached (rounded down to 3 decimals): it must not fall. */
-const THRESHOLD = 0;
-/** Each database's run (server, inserts, cycle, checks) must stay under this. */
-const BUDGET_MS = 60_000;
+/** The agreement rate reached, 95 of 104 (rounded down to 3 decimals): it must not fall. */
+const THRESHOLD = 0.961;
+
+/**
+ * Every well-formed real feed that disagrees today, and why. A fix in src/ that makes one agree
+ * needs no change here (raise THRESHOLD); a new disagreement fails until it is explained.
+ */
+const KNOWN_DISAGREEMENTS: Readonly<Record<string, string>> = {
+  // Our choice.
+  "rss-parser/input/incomplete-fields.atom": "OUR CHOICE: an entry with no title, link, id or content (only an empty <author>) is skipped; feedparser keeps an empty entry",
+  // feedparser's doing.
+  "rss-parser/input/reddit-home.rss":
+    "FEEDPARSER: atom:id \"t3_42tizy\" (not a URI) comes out as \"/t3_42tizy\": feedparser resolves ids as URLs, against the xml:base of the preceding <content> (it does not restore an empty outer base); we keep the id as published",
+  // Files that are not feeds, which feedparser reads anyway.
+  "feedjira/DuplicateContentAtomFeed.xml": "THE FILE: an Atom feed inside an XHTML page (<html><body><feed>); feedparser digs the feed out, we refuse the HTML page",
+  "feed-rs/xml/xml_iso8859.xml": "THE FILE: root <rdf> with no namespace and no channel, not a feed; feedparser reads its <item> anyway",
+};
 
 const ctxFor = (t: TestDatabase): IngestContext => ({
   db: t.handle.db,
@@ -45,7 +64,7 @@ function grouped(items: Array<{ key: string; name: string }>, examples = 3): str
   for (const { key, name } of items) groups.set(key, [...(groups.get(key) ?? []), name]);
   return [...groups.entries()]
     .sort((a, b) => b[1].length - a[1].length)
-    .map(([key, names]) => `  ${String(names.length).padStart(4)} × ${key}  (e.g. ${names.slice(0, examples).join(", ")})`);
+    .map(([key, names]) => `  ${String(names.length).padStart(4)} × ${key}` + (examples > 0 ? `  (e.g. ${names.slice(0, examples).join(", ")})` : ""));
 }
 
 interface Comparison {
@@ -96,11 +115,19 @@ for (const kind of databaseKinds) {
     let server: CorpusServer;
     let outcomes: SourceOutcome[] = [];
     const sourceOf = new Map<string, number>(); // corpus file name → source id
-    const started = Date.now();
+    let started = 0;
+    const phases: string[] = [];
     let cycleMs = 0;
 
     before(async () => {
+      started = Date.now();
+      let mark = started;
+      const phase = (what: string): void => {
+        phases.push(`${what} ${((Date.now() - mark) / 1000).toFixed(1)} s`);
+        mark = Date.now();
+      };
       t = await openTestDatabase(kind);
+      phase("open and migrate");
       server = await startCorpusServer(files);
       const rows = await t.handle.db
         .insertInto("sources")
@@ -109,9 +136,11 @@ for (const kind of databaseKinds) {
         .execute();
       const nameOf = new Map(files.map((f) => [server.urlOf(f.name), f.name]));
       for (const r of rows) sourceOf.set(nameOf.get(r.url) ?? r.url, r.id);
+      phase(`serve and insert ${rows.length} sources`);
       const cycleStart = Date.now();
       outcomes = await runFetchCycle(ctxFor(t), { all: true, concurrency: 16 });
       cycleMs = Date.now() - cycleStart;
+      phase("fetch cycle");
     });
     after(async () => {
       await server?.close();
@@ -124,6 +153,7 @@ for (const kind of databaseKinds) {
       const nameOfSource = new Map([...sourceOf.entries()].map(([name, id]) => [id, name]));
       const name = (o: SourceOutcome): string => nameOfSource.get(o.sourceId) ?? o.url;
       for (const f of files) assert.equal(server.hits.get(new URL(server.urlOf(f.name)).pathname), 1, `${f.name} requested once`);
+      assert.equal(server.hits.size, files.length, "nothing but the corpus was requested");
 
       const crashed = outcomes.filter((o) => /internal error/i.test(o.message ?? ""));
       const odd = outcomes.filter((o) => o.outcome !== "updated" && o.outcome !== "error");
@@ -147,6 +177,20 @@ for (const kind of databaseKinds) {
       }
     });
 
+    test("every source's row records its fetch: released, counted, the error kept in plain words", async () => {
+      const rows = await t.handle.db.selectFrom("sources").select(["id", "lease_owner", "fetch_count", "last_error", "last_success_at", "last_status"]).execute();
+      const outcomeOf = new Map(outcomes.map((o) => [o.sourceId, o]));
+      for (const r of rows) {
+        const o = outcomeOf.get(r.id);
+        assert.ok(o, `source ${r.id} has an outcome`);
+        assert.deepEqual([r.lease_owner, r.fetch_count, r.last_status], [null, 1, 200], o.url);
+        if (o.outcome === "error") assert.equal(r.last_error, o.message, o.url);
+        else assert.ok(r.last_error === null && r.last_success_at !== null, o.url);
+      }
+      const logged = await t.handle.db.selectFrom("fetch_log").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+      assert.equal(Number(logged.n), files.length, "one fetch_log row per fetch");
+    });
+
     test("well-formed real feeds agree with feedparser 6.0.10 on entry count and ids", async (c) => {
       const wellFormed = readIndex().filter((r) => r.bozo === false);
       const rows = await t.handle.db.selectFrom("articles").select(["source_id", "identity", "guid", "link"]).execute();
@@ -160,14 +204,21 @@ for (const kind of databaseKinds) {
       const disagreeing = results.filter((r) => !r.agrees);
       const rate = (results.length - disagreeing.length) / results.length;
       c.diagnostic(`${kind}: ${results.length - disagreeing.length} of ${results.length} well-formed real feeds agree with feedparser: ${(rate * 100).toFixed(1)}%`);
-      for (const d of disagreeing) c.diagnostic(`  ${d.path}: ${d.reason}`);
+      const classOf = (path: string): string => KNOWN_DISAGREEMENTS[path]?.split(":")[0] ?? "NOT EXPLAINED";
+      for (const line of grouped(disagreeing.map((d) => ({ key: classOf(d.path), name: d.path })), 0)) c.diagnostic(line);
+      for (const d of disagreeing) {
+        c.diagnostic(`  ${d.path}: ${d.reason}`);
+        c.diagnostic(`      why: ${KNOWN_DISAGREEMENTS[d.path] ?? "not explained yet"}`);
+      }
       assert.ok(rate >= THRESHOLD, `agreement ${rate.toFixed(3)} fell below ${THRESHOLD}`);
+      const unexplained = disagreeing.filter((d) => KNOWN_DISAGREEMENTS[d.path] === undefined);
+      assert.deepEqual(unexplained.map((d) => `${d.path}: ${d.reason}`), [], "a new disagreement with feedparser: find out why, fix it or explain it in KNOWN_DISAGREEMENTS");
     });
 
-    test(`the run stays within ${BUDGET_MS / 1000} s`, (c) => {
+    // Timing is reported, never asserted: speed targets live in `npm run bench`.
+    test("timing", (c) => {
       const elapsed = Date.now() - started;
-      c.diagnostic(`${kind}: ${(elapsed / 1000).toFixed(1)} s in all, fetch cycle ${(cycleMs / 1000).toFixed(1)} s for ${files.length} sources (${(cycleMs / files.length).toFixed(1)} ms each)`);
-      assert.ok(elapsed < BUDGET_MS, `${elapsed} ms`);
+      c.diagnostic(`${kind}: ${(elapsed / 1000).toFixed(1)} s in all (${phases.join(", ")}); the cycle took ${(cycleMs / files.length).toFixed(1)} ms per source`);
     });
   });
 }

@@ -4,7 +4,7 @@ import type { ParsedFeed, ParsedItem } from "../parse/feed.ts";
 import { sha256Hex } from "./hash.ts";
 
 export interface ArticleInput {
-  /** Per-source identity: guid, else link (absolute), else "sha256:" + hex(sha256(title + "\n" + published ISO or "")). */
+  /** Per-source identity: guid (RSS 1.0: rdf:about), else link (absolute), else "sha256:" + a hash of the title (or, without one, the text) and the date. */
   identity: string;
   guid: string | null;
   link: string | null;
@@ -25,11 +25,13 @@ export interface ArticleInput {
 }
 
 export function itemIdentity(item: ParsedItem): string {
-  const guid = item.guid?.trim();
+  const guid = item.guid?.trim() || item.about?.trim();
   if (guid) return guid;
   const link = item.link?.trim();
   if (link) return link;
-  return `sha256:${sha256Hex(`${item.title}\n${item.published?.toISOString() ?? ""}`)}`;
+  // No id and no link: what the item says is what identifies it (its title, else its text).
+  const text = item.title || item.summaryHtml || item.contentHtml || "";
+  return `sha256:${sha256Hex(`${text}\n${item.published?.toISOString() ?? ""}`)}`;
 }
 
 export function contentHash(item: ParsedItem): string {

@@ -28,6 +28,8 @@ export interface ParsedItem {
   sourceUrl?: string | null;
   /** dc:language or xml:lang of the item itself, when given. */
   language?: string | null;
+  /** RSS 1.0: the item's rdf:about, as written (its identifier; usually equal to its link). */
+  about?: string | null;
 }
 
 export interface ParsedFeed {
@@ -53,6 +55,7 @@ export async function parseFeed(text: string, feedUrl: string): Promise<ParsedFe
   let doc = text.replace(/^\uFEFF/, "");
   refuseNonXml(doc);
   doc = applyInternalSubset(doc);
+  doc = wrapEntryDocument(doc);
   const warnings: string[] = [];
   let run = await runRssParser(doc, true);
   const problem = run.ok ? null : wellFormednessProblem(run, doc);
@@ -132,6 +135,13 @@ function refuseNonXml(doc: string): void {
   // The root decides: some feeds carry a stray XHTML DOCTYPE.
   const htmlDoctype = /^\s*<!doctype\s+html/i.test(withoutPrologue(t));
   if (root === "html" || (htmlDoctype && formatOf(root) === null)) throw new FeedParseError("not a feed: the document is an HTML page");
+}
+
+/** An Atom entry document (RFC 4287 §4.1.2) is read as a feed of that one entry. */
+function wrapEntryDocument(doc: string): string {
+  if (sniffRootName(doc) !== "entry" || !doc.includes("http://www.w3.org/2005/Atom")) return doc;
+  const body = withoutPrologue(doc).replace(/^<!doctype\b[^>]*>\s*/i, "");
+  return `<feed xmlns="http://www.w3.org/2005/Atom">${body}</feed>`;
 }
 
 /** The document after any XML declaration, processing instructions and comments. */

@@ -27,7 +27,7 @@ export const HIDDEN_FROM_RSS_PARSER: Readonly<Record<string, string>> = {
 
 // Element names (lower-cased by feed.ts in both strict and lenient mode).
 const ITEM_ELEMENTS = [
-  "title", "description", "content:encoded", "summary", "content", "guid", "id", "link",
+  "title", "description", "content:encoded", "summary", "content", "guid", "id", "link", "atom:link",
   "published", "updated", "issued", "created", "modified", "pubdate", "dc:date", "dcterms:issued",
   "dcterms:created", "dcterms:modified", "dc:modified", "atom:published", "atom:updated", "dc:creator",
   "author", "dc:subject", "category", "enclosure", "media:content", "media:thumbnail", "media:group",
@@ -250,7 +250,8 @@ function itemLink(node: XmlObject, guid: string | null, ctx: ItemContext): strin
   const links = raw(node, "link");
   // An Atom entry without an alternate link: its id, when that is an http(s) URL, is the permalink.
   if (ctx.format === "atom") return alternateLink(links, ctx.base) ?? (guid !== null && isHttpUrl(guid) ? guid : null);
-  const link = rssLink(links, ctx.base);
+  // RSS items sometimes carry only an Atom link (<atom:link href>, e.g. .NET's a10 namespace).
+  const link = rssLink(links, ctx.base) ?? alternateLink(raw(node, "atom:link"), ctx.base);
   if (link !== null) return link;
   if (ctx.format === "rdf") return resolveUrl(ownAttr(node, "rdf:about"), ctx.base);
   // An RSS guid is a permalink unless isPermaLink="false".
@@ -301,6 +302,7 @@ function toParsedItem(node: XmlObject, ctx: ItemContext): ParsedItem | null {
     imageUrl: imageOf(node, ctx.base),
     ...sourceOf(node, ctx.base),
     language: nonEmpty(textOf(rawFirst(node, "dc:language"))) ?? nonEmpty(ownAttr(node, "xml:lang")),
+    about: ctx.format === "rdf" ? nonEmpty(ownAttr(node, "rdf:about")?.trim()) : null,
   };
 }
 

@@ -127,8 +127,6 @@ export async function startCorpusServer(files: CorpusFile[]): Promise<CorpusServ
     const headers: OutgoingHttpHeaders = { ...file.headers, "Content-Length": file.bytes.byteLength };
     res.writeHead(200, headers).end(file.bytes);
   });
-  // Thousands of requests from one client in a few seconds: no keep-alive surprises.
-  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   return {
