@@ -3,8 +3,6 @@
 // result types, same SQL.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { createPgConfig } from "@electric-sql/pglite/node-postgres";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { acquireDataDirLock, type DataDirLock } from "./lock.ts";
@@ -51,6 +49,8 @@ export async function openPglite(opts: PgliteOptions): Promise<DatabaseHandle> {
     pgdata = join(opts.dataDir, "pgdata");
   }
   try {
+    // Loaded only in embedded mode: a process on a Postgres server never pays for PGlite's memory.
+    const [{ PGlite }, { createPgConfig }] = await Promise.all([import("@electric-sql/pglite"), import("@electric-sql/pglite/node-postgres")]);
     const pglite = await PGlite.create(pgdata);
     const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, types: pgTypes });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
