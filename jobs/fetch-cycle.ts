@@ -24,7 +24,7 @@ export interface CycleOptions {
   onOutcome?: (outcome: SourceOutcome) => void;
 }
 
-export const workerId = () => `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+const workerId = () => `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
 export async function runFetchCycle(ctx: IngestContext, opts: CycleOptions): Promise<SourceOutcome[]> {
   const owner = workerId();

@@ -67,9 +67,11 @@ describe("fetchFeed", () => {
   test("redirects: followed; all-permanent chains report the new URL, others do not", async () => {
     const moved = await fetchFeed({ url: `${base}/moved` }, opts);
     assert.equal(moved.kind === "ok" && moved.movedTo, `${base}/feed`);
+    assert.equal(moved.kind === "ok" && moved.movedStatus, 301);
     const temp = await fetchFeed({ url: `${base}/temp` }, opts);
     assert.equal(temp.kind, "ok");
     assert.equal(temp.kind === "ok" && temp.movedTo, null);
+    assert.equal(temp.kind === "ok" && temp.movedStatus, null, "a 302 before the 301: not moved");
     const loop = await fetchFeed({ url: `${base}/loop` }, opts);
     assert.equal(loop.kind, "error");
     assert.match(loop.kind === "error" ? loop.message : "", /too many redirects/);

@@ -20,7 +20,7 @@ function forwardedContext(config: Config, rt: Runtime, io: CommandIo): CliContex
     io.err(`feedloom: already running on this data directory (pid ${process.pid}); stop it first, or use DATABASE_URL to share a Postgres server\n`);
     return 1;
   };
-  return { config, io, runtime: async () => rt, servedBy: process.pid, serve: busy, jobs: busy };
+  return { config, io, runtime: async () => rt, serve: busy, jobs: busy };
 }
 
 export async function main(argv: string[], io: CommandIo = processIo): Promise<number> {
@@ -48,7 +48,6 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
     config,
     io,
     runtime: open,
-    servedBy: null,
     serve: async (opts) => runServer(await open(), { ...opts, io, runForwarded }),
     jobs: async () => runJobs(await open(), io, runForwarded),
   };

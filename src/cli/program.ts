@@ -18,8 +18,6 @@ export interface CliContext {
   io: CommandIo;
   /** The database and friends; opened on first use. */
   runtime(): Promise<Runtime>;
-  /** Set when this command was forwarded to a running server. */
-  servedBy: number | null;
   serve(opts: { port: number; scheduler: boolean }): Promise<number>;
   jobs(): Promise<number>;
 }

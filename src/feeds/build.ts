@@ -40,8 +40,10 @@ const outletName = (a: StoryView["articles"][number]) => a.source.title ?? new U
 /** Entry id: a URN that never changes, whatever joins the story later. */
 export const storyEntryId = (s: StoryView) => `urn:uuid:${s.uuid}`;
 
+/** The canonical article's link; without one, its outlet's site (there is no story page yet). */
 function storyLink(s: StoryView, baseUrl: string): string {
-  return s.articles[0]?.link ?? `${baseUrl}/api/stories/${s.id}`;
+  const a = s.articles[0];
+  return a?.link ?? a?.source.siteUrl ?? `${baseUrl}/`;
 }
 
 function summaryText(s: StoryView): string {

@@ -41,6 +41,8 @@ export type FetchResult =
       url: string;
       /** Set when every redirect on the way was permanent (301/308): the source has moved. */
       movedTo: string | null;
+      /** The status of the first of those permanent redirects (301 or 308), with movedTo. */
+      movedStatus: number | null;
       body: Uint8Array;
       contentType: string | null;
       etag: string | null;
@@ -79,17 +81,18 @@ function failure(status: number | null, message: string, retryAfter: Date | null
 async function fetchFollowing(req: FetchRequest, opts: FetchOptions, signal: AbortSignal): Promise<FetchResult> {
   const dispatcher = agentFor(opts);
   let url = new URL(req.url);
-  let permanent = true;
+  // undefined: no redirect yet; null: a temporary one on the way; else the first permanent status.
+  let permanent: number | null | undefined;
   for (let hop = 0; ; hop++) {
     const refused = urlRefusal(url, opts.allowPrivateNetworks);
     if (refused) return failure(null, refused.message);
     const res = await fetch(url, { headers: requestHeaders(req, opts, hop === 0), redirect: "manual", signal, dispatcher });
-    if (!REDIRECTS.has(res.status)) return await finalResult(res, url, hop > 0 && permanent, opts);
+    if (!REDIRECTS.has(res.status)) return await finalResult(res, url, permanent ?? null, opts);
     await res.body?.cancel();
     const location = res.headers.get("location");
     if (!location) return failure(res.status, `${statusLine(res.status, res.statusText)} without a Location header`);
     if (hop >= opts.maxRedirects) return failure(res.status, `too many redirects (more than ${opts.maxRedirects})`);
-    permanent &&= res.status === 301 || res.status === 308;
+    permanent = permanent === null || (res.status !== 301 && res.status !== 308) ? null : (permanent ?? res.status);
     url = new URL(location, url);
   }
 }
@@ -102,7 +105,7 @@ function requestHeaders(req: FetchRequest, opts: FetchOptions, firstHop: boolean
   return headers;
 }
 
-async function finalResult(res: Response, url: URL, moved: boolean, opts: FetchOptions): Promise<FetchResult> {
+async function finalResult(res: Response, url: URL, movedStatus: number | null, opts: FetchOptions): Promise<FetchResult> {
   const etag = res.headers.get("etag");
   const lastModified = res.headers.get("last-modified");
   const cache = parseCacheHints(res.headers);
@@ -117,7 +120,7 @@ async function finalResult(res: Response, url: URL, moved: boolean, opts: FetchO
   }
   const body = await readCapped(res, opts.maxBodyBytes);
   const contentType = res.headers.get("content-type");
-  return { kind: "ok", status: res.status, url: url.href, movedTo: moved ? url.href : null, body, contentType, etag, lastModified, cache };
+  return { kind: "ok", status: res.status, url: url.href, movedTo: movedStatus ? url.href : null, movedStatus, body, contentType, etag, lastModified, cache };
 }
 
 /** Read the body as decoded (after decompression), cancelling the download once it passes the cap. */

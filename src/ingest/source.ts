@@ -13,7 +13,7 @@ import { nextSourceState, type FetchFacts, type SchedulePolicy, type SourceState
 import { storeArticles } from "../store/articles.ts";
 import { moveSource, writeFetchResults, type FetchLogRow } from "../store/fetch-state.ts";
 import type { CompiledTopic } from "../topics/match.ts";
-import { matchStories } from "../topics/store.ts";
+import { articleText, matchStories } from "../topics/store.ts";
 
 export interface IngestContext {
   db: Kysely<Database>;
@@ -84,11 +84,19 @@ export async function ingestSource(ctx: IngestContext, source: Source, owner: st
 
   return ctx.db.transaction().execute(async (trx) => {
     const rows = await storeArticles(trx, source.id, articles, now);
-    await matchStories(trx, rows.filter((r) => r.change !== "unchanged").map((r) => r.storyId), topics);
+    // A story made of just one new article is matched on that article's text, already in hand.
+    const inputs = new Map(articles.map((a) => [a.identity, a]));
+    const known = new Map(
+      rows.flatMap((r) => {
+        const input = r.storyCreated ? inputs.get(r.identity) : undefined;
+        return input ? [[r.storyId, articleText(input)] as const] : [];
+      }),
+    );
+    await matchStories(trx, rows.filter((r) => r.change !== "unchanged").map((r) => r.storyId), topics, known);
     const warnings = [...parsed.warnings];
     // A permanent redirect moves the source only now that the new URL has answered with a feed.
     if (result.movedTo && result.movedTo !== source.url) {
-      const moved = await moveSource(trx, source.id, source.url, result.movedTo, 301);
+      const moved = await moveSource(trx, source.id, source.url, result.movedTo, result.movedStatus ?? 301);
       if (!moved) warnings.push(`moved permanently to ${result.movedTo}, which is already another source: not moved`);
     }
     const facts: FetchFacts = {

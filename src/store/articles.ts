@@ -12,8 +12,11 @@ export type ArticleChange = "new" | "updated" | "unchanged";
 
 export interface StoredArticle {
   articleId: number;
+  identity: string;
   storyId: number;
   change: ArticleChange;
+  /** The article started its story (it is the story's only article so far). */
+  storyCreated: boolean;
 }
 
 const CHUNK = 500;
@@ -55,10 +58,10 @@ export async function storeArticles(trx: Trx, sourceId: number, inputs: ArticleI
     if (!known) continue;
     if (known.content_hash !== input.contentHash) {
       await updateArticle(trx, known.id, known.story_id, input, now);
-      stored.push({ articleId: known.id, storyId: known.story_id, change: "updated" });
+      stored.push({ articleId: known.id, identity: input.identity, storyId: known.story_id, change: "updated", storyCreated: false });
     } else {
       unchanged.push(known.id);
-      stored.push({ articleId: known.id, storyId: known.story_id, change: "unchanged" });
+      stored.push({ articleId: known.id, identity: input.identity, storyId: known.story_id, change: "unchanged", storyCreated: false });
     }
   }
   for (let i = 0; i < unchanged.length; i += CHUNK) {
@@ -91,17 +94,17 @@ async function insertArticles(trx: Trx, sourceId: number, inputs: ArticleInput[]
     const idByIdentity = new Map(rows.map((r) => [r.identity, r.id]));
     chunk.forEach((input, j) => {
       const story = stories[i + j] as { storyId: number; created: boolean };
-      stored.push({ articleId: idByIdentity.get(input.identity) as number, storyId: story.storyId, change: "new" });
+      stored.push({ articleId: idByIdentity.get(input.identity) as number, identity: input.identity, storyId: story.storyId, change: "new", storyCreated: story.created });
     });
   }
   // New stories take their first article as canonical; joined stories are touched.
-  const created = stored.filter((_, k) => stories[k]?.created);
+  const created = stored.filter((s) => s.storyCreated);
   for (let i = 0; i < created.length; i += CHUNK) {
     const pairs = created.slice(i, i + CHUNK).map((s) => sql`(${s.storyId}::bigint, ${s.articleId}::bigint)`);
     await sql`UPDATE stories SET canonical_article_id = v.article_id
               FROM (VALUES ${sql.join(pairs)}) AS v(story_id, article_id) WHERE stories.id = v.story_id`.execute(trx);
   }
-  const joined = [...new Set(stored.filter((_, k) => !stories[k]?.created).map((s) => s.storyId))];
+  const joined = [...new Set(stored.filter((s) => !s.storyCreated).map((s) => s.storyId))];
   if (joined.length > 0) await trx.updateTable("stories").set({ updated_at: now }).where("id", "in", joined).execute();
   return stored;
 }

@@ -50,11 +50,6 @@ export function getSource(db: Db, id: number): Promise<Source | undefined> {
   return db.selectFrom("sources").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
-export async function countSources(db: Db): Promise<number> {
-  const row = await db.selectFrom("sources").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
 export interface ClaimOptions {
   owner: string;
   leaseSeconds: number;

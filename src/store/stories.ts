@@ -80,15 +80,6 @@ export async function listStories(
   return { stories, next: rows.length > opts.limit && last ? { published: last.published_at, id: last.id } : null };
 }
 
-export async function getStory(db: Kysely<Database>, id: number): Promise<StoryView | null> {
-  const rows = await db
-    .selectFrom("stories as s")
-    .select(["s.id", "s.uuid", "s.title", "s.published_at", "s.updated_at", "s.canonical_article_id"])
-    .where("s.id", "=", id)
-    .execute();
-  return (await hydrate(db, rows))[0] ?? null;
-}
-
 interface StoryRow {
   id: number;
   uuid: string;

@@ -25,7 +25,13 @@ export async function loadCompiledTopics(db: Db): Promise<CompiledTopic[]> {
 }
 
 /** The text a story is matched on: the headline and body of every article in it. */
+/** One article's part of its story's text. */
+export function articleText(a: { title: string; categories: string[]; summary: string | null; content: string | null }): string {
+  return [a.title, a.categories.join(" "), htmlToText(a.content ?? a.summary ?? "")].join("\n");
+}
+
 async function storyTexts(db: Db, storyIds: number[]): Promise<Map<number, string>> {
+  if (storyIds.length === 0) return new Map();
   const rows = await db
     .selectFrom("articles")
     .select(["story_id", "title", "summary", "content", "categories"])
@@ -34,17 +40,21 @@ async function storyTexts(db: Db, storyIds: number[]): Promise<Map<number, strin
   const texts = new Map<number, string[]>();
   for (const r of rows) {
     const parts = texts.get(r.story_id) ?? [];
-    parts.push(r.title, r.categories.join(" "), htmlToText(r.content ?? r.summary ?? ""));
+    parts.push(articleText(r));
     texts.set(r.story_id, parts);
   }
   return new Map([...texts].map(([id, parts]) => [id, parts.join("\n")]));
 }
 
-/** Recompute the topics of these stories and make story_topics say exactly that. */
-export async function matchStories(db: Db, storyIds: number[], topics: CompiledTopic[]): Promise<void> {
+/**
+ * Recompute the topics of these stories and make story_topics say exactly that. `known` gives the
+ * text of stories the caller has in hand (a story just made of one new article), which is then
+ * not read back from the database.
+ */
+export async function matchStories(db: Db, storyIds: number[], topics: CompiledTopic[], known: Map<number, string> = new Map()): Promise<void> {
   const ids = [...new Set(storyIds)];
   if (ids.length === 0 || topics.length === 0) return;
-  const texts = await storyTexts(db, ids);
+  const texts = new Map([...known, ...(await storyTexts(db, ids.filter((id) => !known.has(id))))]);
   const links = ids.flatMap((storyId) => matchTopics(topics, texts.get(storyId) ?? "").map((t) => ({ story_id: storyId, topic_id: t.id })));
   await db.deleteFrom("story_topics").where("story_id", "in", ids).execute();
   if (links.length > 0) await db.insertInto("story_topics").values(links).execute();
