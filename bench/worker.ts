@@ -30,6 +30,7 @@ import { loadConfig } from "../src/config.ts";
 import { openPglite, openPostgres, type DatabaseHandle } from "../src/db/database.ts";
 import { migrateToLatest } from "../src/db/migrate.ts";
 import type { Database } from "../src/db/schema.ts";
+import { createParsePool } from "../src/ingest/parse-pool.ts";
 import type { IngestContext, SourceOutcome } from "../src/ingest/source.ts";
 import type { Logger } from "../src/log.ts";
 import { decodeFeed } from "../src/parse/charset.ts";
@@ -456,11 +457,14 @@ async function run(msg: WorkerRunMessage): Promise<RunFigures> {
     collectGarbage();
     const rssAfterSetup = process.memoryUsage.rss();
 
+    // Parse threads as `feedloom serve` and `feedloom jobs` run them (FEEDLOOM_PARSE_THREADS).
+    const pool = config.parseThreads > 0 ? createParsePool({ threads: config.parseThreads }) : null;
     const context = (): IngestContext => ({
       db: handle.db.withPlugin(counter),
       fetch: fetchOptions(config),
       schedule: { pauseAfterSeconds: config.pauseAfterSeconds, perHost: msg.perHost },
       log,
+      ...(pool ? { read: pool.read } : {}),
     });
 
     /** One timed cycle with everything around it measured. */
@@ -546,6 +550,7 @@ async function run(msg: WorkerRunMessage): Promise<RunFigures> {
     const fetchLogRows = (await count(handle.db, sql<{ n: number }>`SELECT count(*)::int AS n FROM fetch_log`)) - logBefore;
     const sourcesUpdated = await count(handle.db, sql<{ n: number }>`SELECT count(*)::int AS n FROM sources WHERE updated_at >= ${noChange.startedAt}`);
     const maxRssCycles = maxRss();
+    await pool?.close();
     await handle.close();
     await stats?.close();
     stats = null;

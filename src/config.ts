@@ -1,5 +1,6 @@
 // Configuration comes from the environment only, validated once at start so a typo fails loudly
 // with the variable's name instead of surfacing later as a strange runtime error.
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import cron from "node-cron";
 import { z } from "zod";
@@ -33,6 +34,8 @@ const envSchema = z.object({
     .string()
     .refine((v) => cron.validate(v), "must be a cron expression such as '* * * * *' (five fields, or six with seconds)")
     .default("* * * * *"),
+  // 0: parse on the main thread. Default: every core but one (the main thread's), at most 4.
+  FEEDLOOM_PARSE_THREADS: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(0).max(64).optional(),
   FEEDLOOM_LOG_LEVEL: z.enum(["silent", "error", "warn", "info", "debug"]).default("info"),
 });
 
@@ -57,6 +60,8 @@ export interface Config {
   /** When the scheduler wakes to claim due sources (cron syntax, UTC). */
   fetchSchedule: string;
   logLevel: "silent" | "error" | "warn" | "info" | "debug";
+  /** Worker threads that decode and parse feeds; 0 parses on the main thread. */
+  parseThreads: number;
 }
 
 export class ConfigError extends Error {}
@@ -86,5 +91,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pauseAfterSeconds: Math.round(e.FEEDLOOM_PAUSE_AFTER_HOURS * 3600),
     fetchSchedule: e.FEEDLOOM_FETCH_SCHEDULE,
     logLevel: e.FEEDLOOM_LOG_LEVEL,
+    parseThreads: e.FEEDLOOM_PARSE_THREADS ?? Math.min(4, Math.max(1, availableParallelism() - 1)),
   };
 }

@@ -5,6 +5,7 @@ import type { Config } from "./config.ts";
 import { openPglite, openPostgres, type DatabaseHandle } from "./db/database.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import type { FetchOptions } from "./fetch/fetcher.ts";
+import { createParsePool } from "./ingest/parse-pool.ts";
 import type { IngestContext } from "./ingest/source.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { userAgent } from "./version.ts";
@@ -49,6 +50,7 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     await database.close();
     throw err;
   }
+  const pool = config.parseThreads > 0 ? createParsePool({ threads: config.parseThreads, log }) : null;
   return {
     config,
     database,
@@ -56,6 +58,10 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     fetch: fetchOptions(config),
     schedule: { pauseAfterSeconds: config.pauseAfterSeconds, perHost: config.perHostConcurrency },
     log,
-    close: () => database.close(),
+    ...(pool ? { read: pool.read } : {}),
+    async close() {
+      await pool?.close();
+      await database.close();
+    },
   };
 }

@@ -6,20 +6,20 @@ import type { Kysely } from "kysely";
 import type { Database, Source } from "../db/schema.ts";
 import { fetchFeed, type FetchOptions, type FetchResult } from "../fetch/fetcher.ts";
 import type { Logger } from "../log.ts";
-import { normaliseFeed } from "../normalise/article.ts";
-import { decodeFeed } from "../parse/charset.ts";
-import { parseFeed, type ParsedFeed } from "../parse/feed.ts";
 import { nextSourceState, type FetchFacts, type SchedulePolicy, type SourceStateUpdate } from "../schedule/source-state.ts";
 import { storeArticles } from "../store/articles.ts";
 import { moveSource, writeFetchResults, type FetchLogRow } from "../store/fetch-state.ts";
 import type { CompiledTopic } from "../topics/match.ts";
 import { articleText, matchStories } from "../topics/store.ts";
+import { readFeed, type FeedReader } from "./read-feed.ts";
 
 export interface IngestContext {
   db: Kysely<Database>;
   fetch: FetchOptions;
   schedule: SchedulePolicy & { perHost: number };
   log: Logger;
+  /** Decode, parse and normalise a body: on parse threads when given, else inline. */
+  read?: FeedReader;
 }
 
 export interface SourceOutcome {
@@ -70,16 +70,11 @@ export async function ingestSource(ctx: IngestContext, source: Source, owner: st
     return deferred({ outcome: "not-modified", status: 304, etag: result.etag, lastModified: result.lastModified, cache: result.cache, bytes: 0, durationMs: Date.now() - started, itemsNew: 0, itemsUpdated: 0 });
   }
 
-  let parsed: ParsedFeed;
-  try {
-    const decoded = decodeFeed(result.body, result.contentType);
-    parsed = await parseFeed(decoded.text, result.url);
-    if (decoded.repaired) parsed.warnings.unshift(`bytes that were not valid ${decoded.encoding} were repaired`);
-  } catch (err) {
-    const error = err instanceof Error ? err.message : String(err);
-    return deferred({ outcome: "error", status: result.status, error, bytes: bodySize(result), durationMs: Date.now() - started, itemsNew: 0, itemsUpdated: 0 });
+  const reading = await (ctx.read ?? readFeed)({ body: result.body, contentType: result.contentType, url: result.url });
+  if (!reading.ok) {
+    return deferred({ outcome: "error", status: result.status, error: reading.error, bytes: bodySize(result), durationMs: Date.now() - started, itemsNew: 0, itemsUpdated: 0 });
   }
-  const articles = normaliseFeed(parsed);
+  const { feed: parsed, articles } = reading;
   const now = new Date();
 
   return ctx.db.transaction().execute(async (trx) => {
