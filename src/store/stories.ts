@@ -80,7 +80,18 @@ export async function listStories(
   return { stories, next: rows.length > opts.limit && last ? { published: last.published_at, id: last.id } : null };
 }
 
-interface StoryRow {
+/** One story by its stable public id, or undefined (also for a string that is not a uuid). */
+export async function getStoryByUuid(db: Kysely<Database>, uuid: string): Promise<StoryView | undefined> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(uuid)) return undefined;
+  const row = await db
+    .selectFrom("stories")
+    .select(["id", "uuid", "title", "published_at", "updated_at", "canonical_article_id"])
+    .where("uuid", "=", uuid.toLowerCase())
+    .executeTakeFirst();
+  return row ? (await hydrate(db, [row]))[0] : undefined;
+}
+
+export interface StoryRow {
   id: number;
   uuid: string;
   title: string;
@@ -89,7 +100,8 @@ interface StoryRow {
   canonical_article_id: number | null;
 }
 
-async function hydrate(db: Kysely<Database>, rows: StoryRow[]): Promise<StoryView[]> {
+/** Stories' articles, sources and topics for rows read elsewhere (a topic page, a search). */
+export async function hydrate(db: Kysely<Database>, rows: StoryRow[]): Promise<StoryView[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const [articles, topics] = await Promise.all([
