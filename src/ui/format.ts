@@ -57,11 +57,14 @@ const STOPWORDS = new Set(
   "a an and are as at be by for from has have in into is it its of on or over says said the their this to under was were will with after before about against amid than that what when who why how new".split(" "),
 );
 
-/** A few telling words of a headline, to search for related stories: names first, then long words. */
+/**
+ * A few telling words of a headline, to search for related stories: acronyms (NATO, EU) first,
+ * then the longest words that are not verb forms ("Discussing"), in headline order.
+ */
 export function relatedQuery(title: string, max = 3): string {
-  const words = [...new Set(title.split(/[^\p{L}\p{N}'-]+/u).filter((w) => w.length >= 3 && !STOPWORDS.has(w.toLowerCase())))];
-  const score = (w: string) => (/^\p{Lu}/u.test(w) ? 100 : 0) + w.length;
-  const chosen = new Set([...words].sort((a, b) => score(b) - score(a)).slice(0, max));
+  const words = [...new Set(title.split(/[^\p{L}\p{N}'-]+/u).filter((w) => w.length >= 2 && !STOPWORDS.has(w.toLowerCase())))];
+  const score = (w: string) => (/^\p{Lu}{2,}$/u.test(w) ? 1000 : 0) + (/(ing|ed)$/i.test(w) ? 0 : 100) + w.length;
+  const chosen = new Set([...words].filter((w) => w.length >= 4 || /^\p{Lu}{2,}$/u.test(w)).sort((a, b) => score(b) - score(a)).slice(0, max));
   return words.filter((w) => chosen.has(w)).join(" ");
 }
 

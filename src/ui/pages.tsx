@@ -156,7 +156,7 @@ function searchFeeds(q: string): FeedLink[] {
 
 export function SearchPage(props: { q: string; stories: StoryView[]; older: string | null; paged: boolean; error: string | null; now: Date }) {
   const { q } = props;
-  const feeds = q ? searchFeeds(q) : [];
+  const feeds = q ? searchFeeds(q) : topicFeeds("all", "All stories");
   return (
     <Layout
       title={q ? `Search: ${q}` : "Search"}
@@ -174,7 +174,7 @@ export function SearchPage(props: { q: string; stories: StoryView[]; older: stri
       {q && !props.error ? (
         <>
           <p class="muted">Follow this search in a feed reader:</p>
-          <SubscribeLinks feeds={feeds} label="Subscribe to this search" />
+          <SubscribeLinks feeds={searchFeeds(q)} label="Subscribe to this search" />
           {props.stories.length > 0 ? (
             <ul class="stories" aria-label="Results">
               {props.stories.map((s) => (
