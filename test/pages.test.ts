@@ -177,7 +177,7 @@ for (const kind of databaseKinds) {
       assert.match(also, /<span class="outlet">untitled\.example<\/span>/, "an outlet without a link or title is still named");
       const topics = html.slice(html.indexOf(`data-story="${seed.uuid}"`));
       assert.match(topics.slice(0, topics.indexOf("</article>")), /<a href="\/topics\/nato">nato<\/a><\/li><li><a href="\/topics\/negotiations">negotiations<\/a>/);
-      assert.match(html, /56 stories, newest first/);
+      assert.match(html, /Stories newest first/);
       for (const f of ["rss", "atom", "json"]) assert.match(html, new RegExp(`<link rel="alternate" type="[^"]+" title="NATO \\([^)]+\\)" href="/topics/nato\\.${f}"/>`));
 
       const older = /<a href="(\/topics\/nato\?before=[A-Za-z0-9_-]+)" rel="next">/.exec(html)?.[1];

@@ -7,8 +7,3 @@ export async function storyCountsByTopic(db: Kysely<Database>): Promise<Map<numb
   const rows = await db.selectFrom("story_topics").select(["topic_id", (eb) => eb.fn.countAll<string>().as("n")]).groupBy("topic_id").execute();
   return new Map(rows.map((r) => [r.topic_id, Number(r.n)]));
 }
-
-export async function topicStoryCount(db: Kysely<Database>, topicId: number): Promise<number> {
-  const row = await db.selectFrom("story_topics").select((eb) => eb.fn.countAll<string>().as("n")).where("topic_id", "=", topicId).executeTakeFirst();
-  return Number(row?.n ?? 0);
-}

@@ -47,9 +47,13 @@ export function safeHref(url: string | null | undefined): string | undefined {
   return url && /^https?:\/\//i.test(url) ? url : undefined;
 }
 
+/** How much of each article's summary/content a listing reads from the database. */
+export const PREVIEW_CHARS = 2000;
+
 /** A short plain-text summary: markup and entities gone (so nothing of the source's HTML survives). */
 export function shortSummary(a: { summary: string | null; content: string | null }, max = 280): string {
-  const text = htmlToText(a.summary ?? a.content ?? "");
+  // The HTML may have been cut short when read (PREVIEW_CHARS): drop a tag left open at the end.
+  const text = htmlToText((a.summary ?? a.content ?? "").replace(/<[^>]*$/, ""));
   return text === "" ? "" : truncateText(text, max);
 }
 

@@ -61,14 +61,14 @@ export function IndexPage(props: { topics: TopicSummary[]; now: Date }) {
   );
 }
 
-export function TopicPage(props: { topic: Topic; count: number; stories: StoryView[]; older: string | null; paged: boolean; now: Date }) {
+export function TopicPage(props: { topic: Topic; stories: StoryView[]; older: string | null; paged: boolean; now: Date }) {
   const { topic } = props;
   const feeds = topicFeeds(topic.slug, topic.title);
   return (
     <Layout title={topic.title} description={topic.description || `The newest stories filed under ${topic.title}.`} feeds={feeds}>
       <h1>{topic.title}</h1>
       {topic.description ? <p class="lead">{topic.description}</p> : null}
-      <p class="counts">{plural(props.count, "story", "stories")}, newest first.</p>
+      <p class="counts">Stories newest first{props.paged ? " (older pages)" : ""}; each names every outlet that carried it.</p>
       <SubscribeLinks feeds={feeds} label={`Subscribe to ${topic.title}`} />
       {props.stories.length > 0 ? (
         <ul class="stories" aria-label={`Stories in ${topic.title}`}>

@@ -10,7 +10,8 @@ import { searchStories } from "../search/query.ts";
 import { listSources } from "../store/sources.ts";
 import { decodeCursor, encodeCursor, getStoryByUuid, listStories, type StoryCursor } from "../store/stories.ts";
 import { getTopicBySlug, listTopics } from "../topics/store.ts";
-import { storyCountsByTopic, topicStoryCount } from "./data.ts";
+import { storyCountsByTopic } from "./data.ts";
+import { PREVIEW_CHARS } from "./format.ts";
 import { renderDocument } from "./layout.tsx";
 import { ErrorPage, IndexPage, SearchPage, SourcesPage, StoryPage, TopicPage } from "./pages.tsx";
 import { registerStatic } from "./static.ts";
@@ -75,7 +76,7 @@ export function registerPages(app: Hono, ctx: PagesContext): void {
     const [topics, counts] = await Promise.all([listTopics(ctx.db), storyCountsByTopic(ctx.db)]);
     const summaries = [];
     for (const topic of topics) {
-      const { stories } = await listStories(ctx.db, { topicId: topic.id, limit: FRONT_PAGE_STORIES });
+      const { stories } = await listStories(ctx.db, { topicId: topic.id, limit: FRONT_PAGE_STORIES, textChars: 0 });
       summaries.push({ topic, count: counts.get(topic.id) ?? 0, newest: stories });
     }
     return html(c, <IndexPage topics={summaries} now={new Date()} />);
@@ -87,12 +88,9 @@ export function registerPages(app: Hono, ctx: PagesContext): void {
     if (!topic) return html(c, <ErrorPage status={404} message={`There is no topic named “${slug}”.`} />, 404);
     const query = listQuery.safeParse(c.req.query());
     if (!query.success) return html(c, <ErrorPage status={400} message={errorMessage(query.error)} />, 400);
-    const [page, count] = await Promise.all([
-      listStories(ctx.db, { topicId: topic.id, limit: query.data.limit, before: query.data.before }),
-      topicStoryCount(ctx.db, topic.id),
-    ]);
+    const page = await listStories(ctx.db, { topicId: topic.id, limit: query.data.limit, before: query.data.before, textChars: PREVIEW_CHARS });
     const older = page.next ? `/topics/${slug}?before=${encodeCursor(page.next)}` : null;
-    return html(c, <TopicPage topic={topic} count={count} stories={page.stories} older={older} paged={query.data.before !== null} now={new Date()} />);
+    return html(c, <TopicPage topic={topic} stories={page.stories} older={older} paged={query.data.before !== null} now={new Date()} />);
   });
 
   app.get("/stories/:uuid", async (c) => {
