@@ -122,6 +122,8 @@ for (const kind of targets) {
     const badResponses: string[] = [];
 
     before(async () => {
+      const started = Date.now();
+      const phase = (name: string) => process.stderr.write(`browser test (${kind}): ${name} after ${Date.now() - started} ms\n`);
       newsroom = await startNewsroom();
       const port = await freePort();
       base = `http://127.0.0.1:${port}`;
@@ -131,6 +133,7 @@ for (const kind of targets) {
         const handle = await openPglite({ dataDir: dir });
         await ingest(handle, newsroom);
         await handle.close();
+        phase("ingested");
         server = await startServer(["serve", "--port", String(port), "--no-scheduler"], cliEnv({ ...env, FEEDLOOM_DATA_DIR: dir }), 60_000);
         cleanup = async () => rmSync(dir, { recursive: true, force: true });
       } else {
@@ -141,6 +144,7 @@ for (const kind of targets) {
         server = await startServer(["serve", "--port", String(port), "--no-scheduler"], cliEnv({ ...env, DATABASE_URL: database.url }), 60_000);
         cleanup = () => database.drop();
       }
+      phase("server started");
       profile = mkdtempSync(join(tmpdir(), "feedloom-chromium-"));
       context = await chromium.launchPersistentContext(profile, {
         executablePath: CHROMIUM,
@@ -160,6 +164,7 @@ for (const kind of targets) {
         if (r.status() >= 400) badResponses.push(`${r.status()} ${r.url()}`);
       });
       mkdirSync(SHOTS, { recursive: true });
+      phase("browser started");
     });
 
     after(async () => {
