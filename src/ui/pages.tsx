@@ -86,7 +86,8 @@ export function TopicPage(props: { topic: Topic; stories: StoryView[]; older: st
 
 export function StoryPage(props: { story: StoryView; now: Date }) {
   const { story, now } = props;
-  const feeds = story.topics.flatMap((slug) => topicFeeds(slug, slug));
+  // The feeds this story appears in: its topics', else every story's.
+  const feeds = story.topics.length > 0 ? story.topics.flatMap((slug) => topicFeeds(slug, slug)) : topicFeeds("all", "All stories");
   const outlets = new Set(story.articles.map((a) => outletName(a.source)));
   const related = relatedQuery(story.title);
   const first = story.articles[0];
