@@ -210,7 +210,7 @@ for (const kind of databaseKinds) {
     test("/stories/{uuid}: every version with outlet, headline as published, time and link; topics; related search", async () => {
       const { res, html } = await get(`/stories/${seed.uuid.toUpperCase()}`);
       assert.equal(res.status, 200);
-      assert.match(html, /<h1 id="story-title">NATO And EU Discussing Negotiations After Kherson<\/h1>/);
+      assert.match(html, /<h1 id="story-title" lang="en">NATO And EU Discussing Negotiations After Kherson<\/h1>/);
       const versions = [...html.matchAll(/<li class="version" data-article="\d+">([\s\S]*?)<\/li>/g)].map((m) => m[1] ?? "");
       assert.equal(versions.length, 3);
       assert.match(versions[0]!, /<h3 class="headline" lang="en">NATO And EU Discussing Negotiations After Kherson<\/h3>/);

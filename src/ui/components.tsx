@@ -44,8 +44,9 @@ export function StoryItem(props: { story: StoryView; now: Date; headingLevel?: 2
   const [first, ...others] = story.articles;
   const summary = first ? shortSummary(first) : "";
   const id = `story-${story.uuid}`;
+  // The headline is the first article's: say its language (screen readers pick the voice by it).
   const heading = (
-    <a href={`/stories/${story.uuid}`} id={id}>
+    <a href={`/stories/${story.uuid}`} id={id} lang={first?.language ?? undefined}>
       {story.title}
     </a>
   );

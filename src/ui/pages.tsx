@@ -39,7 +39,9 @@ export function IndexPage(props: { topics: TopicSummary[]; now: Date }) {
                     {newest.map((s) => (
                       <li class="story">
                         <h3>
-                          <a href={`/stories/${s.uuid}`}>{s.title}</a>
+                          <a href={`/stories/${s.uuid}`} lang={s.articles[0]?.language ?? undefined}>
+                            {s.title}
+                          </a>
                         </h3>
                         <p class="meta">
                           {s.articles[0] ? <span>{outletName(s.articles[0].source)}</span> : null}
@@ -95,7 +97,9 @@ export function StoryPage(props: { story: StoryView; now: Date }) {
   return (
     <Layout title={story.title} description={summary || `${story.title}: every version, from ${plural(outlets.size, "outlet")}.`} feeds={feeds}>
       <article aria-labelledby="story-title">
-        <h1 id="story-title">{story.title}</h1>
+        <h1 id="story-title" lang={first?.language ?? undefined}>
+          {story.title}
+        </h1>
         <p class="meta">
           <span>
             First published <Time date={story.published} now={now} />
