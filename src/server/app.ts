@@ -9,7 +9,7 @@ import { buildFeed, type FeedFormat } from "../feeds/build.ts";
 import { decodeCursor, encodeCursor, listStories, type StoryCursor, type StoryView } from "../store/stories.ts";
 import { getTopicBySlug, listTopics } from "../topics/store.ts";
 import { version } from "../version.ts";
-import { indexPage } from "./pages.ts";
+import { pageError, pageNotFound, registerPages } from "../ui/routes.tsx";
 
 export interface AppContext {
   db: Kysely<Database>;
@@ -67,10 +67,10 @@ export function storyJson(s: StoryView) {
 
 export function createApp(ctx: AppContext): Hono {
   const app = new Hono();
+  // The web pages (src/ui): first, so their security-headers middleware sees every answer.
+  registerPages(app, ctx);
 
   app.get("/healthz", (c) => c.json({ status: "ok", version }));
-
-  app.get("/", async (c) => c.html(indexPage(await listTopics(ctx.db), ctx.baseUrl)));
 
   app.get("/topics/:file{[^/]+\\.(rss|atom|json)}", async (c) => {
     const file = c.req.param("file");
@@ -106,11 +106,8 @@ export function createApp(ctx: AppContext): Hono {
     });
   });
 
-  app.notFound((c) => c.text("not found", 404));
+  app.notFound(pageNotFound);
   // Internals go to the log, never to the client.
-  app.onError((err, c) => {
-    ctx.log?.error("request failed", { method: c.req.method, path: c.req.path, error: err.message, stack: err.stack });
-    return c.text("internal error", 500);
-  });
+  app.onError(pageError(ctx.log));
   return app;
 }

@@ -61,7 +61,7 @@ export interface StoryPage {
 
 export async function listStories(
   db: Kysely<Database>,
-  opts: { topicId: number; limit: number; before?: StoryCursor | null },
+  opts: { topicId: number; limit: number; before?: StoryCursor | null; textChars?: number },
 ): Promise<StoryPage> {
   const before = opts.before;
   const rows = await db
@@ -75,12 +75,23 @@ export async function listStories(
     .limit(opts.limit + 1)
     .execute();
   const page = rows.slice(0, opts.limit);
-  const stories = await hydrate(db, page);
+  const stories = await hydrate(db, page, opts);
   const last = page.at(-1);
   return { stories, next: rows.length > opts.limit && last ? { published: last.published_at, id: last.id } : null };
 }
 
-interface StoryRow {
+/** One story by its stable public id, or undefined (also for a string that is not a uuid). */
+export async function getStoryByUuid(db: Kysely<Database>, uuid: string): Promise<StoryView | undefined> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(uuid)) return undefined;
+  const row = await db
+    .selectFrom("stories")
+    .select(["id", "uuid", "title", "published_at", "updated_at", "canonical_article_id"])
+    .where("uuid", "=", uuid.toLowerCase())
+    .executeTakeFirst();
+  return row ? (await hydrate(db, [row]))[0] : undefined;
+}
+
+export interface StoryRow {
   id: number;
   uuid: string;
   title: string;
@@ -89,7 +100,14 @@ interface StoryRow {
   canonical_article_id: number | null;
 }
 
-async function hydrate(db: Kysely<Database>, rows: StoryRow[]): Promise<StoryView[]> {
+export interface HydrateOptions {
+  /** Read summaries and contents cut to this many characters: a page showing a short summary need
+   * not carry every article's full text from the database. */
+  textChars?: number;
+}
+
+/** Stories' articles, sources and topics for rows read elsewhere (a topic page, a search). */
+export async function hydrate(db: Kysely<Database>, rows: StoryRow[], opts: HydrateOptions = {}): Promise<StoryView[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const [articles, topics] = await Promise.all([
@@ -97,8 +115,10 @@ async function hydrate(db: Kysely<Database>, rows: StoryRow[]): Promise<StoryVie
       .selectFrom("articles as a")
       .innerJoin("sources as src", "src.id", "a.source_id")
       .select([
-        "a.id", "a.story_id", "a.guid", "a.link", "a.title", "a.published_at", "a.updated_at", "a.summary",
-        "a.content", "a.author", "a.categories", "a.image_url", "a.language", "a.first_seen_at",
+        "a.id", "a.story_id", "a.guid", "a.link", "a.title", "a.published_at", "a.updated_at",
+        opts.textChars === undefined ? "a.summary" : sql<string | null>`left(a.summary, ${opts.textChars})`.as("summary"),
+        opts.textChars === undefined ? "a.content" : sql<string | null>`left(a.content, ${opts.textChars})`.as("content"),
+        "a.author", "a.categories", "a.image_url", "a.language", "a.first_seen_at",
         "src.id as source_id", "src.title as source_title", "src.url as source_url", "src.site_url as source_site_url",
       ])
       .where("a.story_id", "in", ids)
