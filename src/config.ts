@@ -33,6 +33,12 @@ const envSchema = z.object({
     .string()
     .refine((v) => cron.validate(v), "must be a cron expression such as '* * * * *' (five fields, or six with seconds)")
     .default("* * * * *"),
+  FEEDLOOM_FEED_MAX_AGE: z.coerce.number({ message: "must be a number of seconds" }).int("must be a whole number of seconds").min(0).max(86_400).default(60),
+  FEEDLOOM_FEED_CACHE_SECONDS: z.coerce.number({ message: "must be a number of seconds" }).min(0).max(3600).default(5),
+  FEEDLOOM_WEBSUB_HUB: z
+    .url({ protocol: /^https?$/, message: "must be the absolute http(s) URL of a WebSub hub" })
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
   FEEDLOOM_LOG_LEVEL: z.enum(["silent", "error", "warn", "info", "debug"]).default("info"),
 });
 
@@ -57,6 +63,12 @@ export interface Config {
   /** When the scheduler wakes to claim due sources (cron syntax, UTC). */
   fetchSchedule: string;
   logLevel: "silent" | "error" | "warn" | "info" | "debug";
+  /** Cache-Control max-age of topic feeds, in seconds. */
+  feedMaxAgeSeconds: number;
+  /** How long a built feed is served from memory before it is built again (changes seen in this process rebuild it at once). */
+  feedCacheSeconds: number;
+  /** WebSub hub advertised by every feed and pinged when a topic changes. */
+  websubHub: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -86,5 +98,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pauseAfterSeconds: Math.round(e.FEEDLOOM_PAUSE_AFTER_HOURS * 3600),
     fetchSchedule: e.FEEDLOOM_FETCH_SCHEDULE,
     logLevel: e.FEEDLOOM_LOG_LEVEL,
+    feedMaxAgeSeconds: e.FEEDLOOM_FEED_MAX_AGE,
+    feedCacheSeconds: e.FEEDLOOM_FEED_CACHE_SECONDS,
+    websubHub: e.FEEDLOOM_WEBSUB_HUB,
   };
 }

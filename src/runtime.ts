@@ -6,7 +6,9 @@ import { openPglite, openPostgres, type DatabaseHandle } from "./db/database.ts"
 import { migrateToLatest } from "./db/migrate.ts";
 import type { FetchOptions } from "./fetch/fetcher.ts";
 import type { IngestContext } from "./ingest/source.ts";
+import { createWebSubNotifier } from "./feeds/websub.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { onTopicChange } from "./topics/changes.ts";
 import { userAgent } from "./version.ts";
 
 export interface Runtime extends IngestContext {
@@ -49,6 +51,9 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     await database.close();
     throw err;
   }
+  // Whichever process ingests (serve, jobs, a `fetch` run on Postgres) tells the hub itself.
+  const websub = config.websubHub ? createWebSubNotifier({ hub: config.websubHub, baseUrl: config.baseUrl, log, userAgent: userAgent(config.baseUrl) }) : null;
+  const stopListening = websub ? onTopicChange(websub) : () => undefined;
   return {
     config,
     database,
@@ -56,6 +61,10 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     fetch: fetchOptions(config),
     schedule: { pauseAfterSeconds: config.pauseAfterSeconds, perHost: config.perHostConcurrency },
     log,
-    close: () => database.close(),
+    close: async () => {
+      stopListening();
+      await websub?.idle();
+      await database.close();
+    },
   };
 }

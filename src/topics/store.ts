@@ -59,3 +59,16 @@ export async function matchStories(db: Db, storyIds: number[], topics: CompiledT
   await db.deleteFrom("story_topics").where("story_id", "in", ids).execute();
   if (links.length > 0) await db.insertInto("story_topics").values(links).execute();
 }
+
+/** The slugs of the topics (`all` included) these stories are filed under. */
+export async function topicsOfStories(db: Db, storyIds: number[]): Promise<string[]> {
+  if (storyIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("story_topics as st")
+    .innerJoin("topics as t", "t.id", "st.topic_id")
+    .select("t.slug")
+    .distinct()
+    .where("st.story_id", "in", [...new Set(storyIds)])
+    .execute();
+  return rows.map((r) => r.slug).sort();
+}
