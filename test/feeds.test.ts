@@ -583,9 +583,9 @@ for (const kind of databaseKinds) {
       test("the W3C Feed Validator: 0 errors and 0 warnings", { skip: validatorDir ? false : "FEEDLOOM_FEEDVALIDATOR (a w3c/feedvalidator checkout) is not set" }, async () => {
         for (const url of TOPICS.flatMap((s) => [`${base}/topics/${s}.rss`, `${base}/topics/${s}.atom`])) {
           const script = "import urllib.request, runpy, sys; sys.argv = ['demo.py', sys.argv[1]]; runpy.run_path('demo.py', run_name='__main__')";
-          const r = spawnSync(PYTHON, ["-c", script, url], { cwd: join(validatorDir!, "src"), encoding: "utf8", timeout: 120_000 });
-          assert.equal(r.status, 0, `${url}:\n${r.stdout}${r.stderr}`);
-          assert.match(r.stdout, /No errors or warnings/, url);
+          // Asynchronously: the server answering the validator runs in this process.
+          const r = await run(PYTHON, ["-c", script, url], { cwd: join(validatorDir!, "src"), timeout: 120_000 }).catch((err: { stdout?: string; stderr?: string; code?: number }) => ({ stdout: `${err.stdout ?? ""}${err.stderr ?? ""} (exit ${err.code})`, stderr: "" }));
+          assert.match(r.stdout, /No errors or warnings/, `${url}:\n${r.stdout}`);
         }
       });
     });

@@ -1,6 +1,7 @@
 // Topic feeds over HTTP, built to be polled: a feed is built once and served from memory until it
 // changes (an ingest in this process says so) or `cacheSeconds` pass (another process may have
-// ingested); requests that arrive while it is being built wait for that one build. Every answer
+// ingested: then it is rebuilt in the background while the copy in hand is served); requests that
+// arrive while a feed nobody has yet is being built wait for that one build. Every answer
 // carries a strong ETag computed from the bytes and Last-Modified from the newest entry, so a
 // reader that has it gets a 304 without a query or a byte of body.
 import { createHash } from "node:crypto";
@@ -207,16 +208,8 @@ export function registerFeedRoutes(app: Hono, ctx: FeedRoutesContext): void {
     return representation(built.body, built.contentType, built.updated);
   }
 
-  /** The feed from memory while fresh; otherwise one build, shared by everyone asking meanwhile. */
-  function feed(slug: string, format: FeedFormat, limit: number, before: { raw: string; cursor: StoryCursor } | null): Promise<Representation | null> {
-    const key = `${slug}\u0000${format}\u0000${limit}\u0000${before?.raw ?? ""}`;
-    const hit = cache.get(key);
-    if (hit && Date.now() - hit.rep.builtAt < settings.cacheSeconds * 1000) {
-      // Most recently used last: the oldest entry is the first evicted.
-      cache.delete(key);
-      cache.set(key, hit);
-      return Promise.resolve(hit.rep);
-    }
+  /** One build per key at a time, kept unless a change was announced while it ran. */
+  function rebuild(key: string, slug: string, format: FeedFormat, limit: number, before: { raw: string; cursor: StoryCursor } | null): Promise<Representation | null> {
     const pending = building.get(key);
     if (pending) return pending;
     const generation = generations.get(slug) ?? 0;
@@ -226,12 +219,30 @@ export function registerFeedRoutes(app: Hono, ctx: FeedRoutesContext): void {
           cache.delete(key);
           cache.set(key, { slug, rep });
           while (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value as string);
-        }
+        } else if (!rep) cache.delete(key);
         return rep;
       })
       .finally(() => building.delete(key));
     building.set(key, p);
     return p;
+  }
+
+  /**
+   * The feed from memory while fresh. Past `cacheSeconds` the old copy is still served while one
+   * rebuild runs in the background (a change announced in this process drops the copy instead), so
+   * pollers never queue behind a build; with no copy at all, everyone asking waits for one build.
+   */
+  function feed(slug: string, format: FeedFormat, limit: number, before: { raw: string; cursor: StoryCursor } | null): Promise<Representation | null> {
+    const key = `${slug}\u0000${format}\u0000${limit}\u0000${before?.raw ?? ""}`;
+    const hit = cache.get(key);
+    if (!hit) return rebuild(key, slug, format, limit, before);
+    // Most recently used last: the oldest entry is the first evicted.
+    cache.delete(key);
+    cache.set(key, hit);
+    if (Date.now() - hit.rep.builtAt >= settings.cacheSeconds * 1000 && !building.has(key)) {
+      rebuild(key, slug, format, limit, before).catch((err: unknown) => ctx.log?.error("feed rebuild failed", { slug, format, error: err instanceof Error ? err.message : String(err) }));
+    }
+    return Promise.resolve(hit.rep);
   }
 
   app.get("/topics/:file{[^/]+\\.(rss|atom|json)}", async (c) => {
