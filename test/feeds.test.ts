@@ -15,6 +15,7 @@ import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import type { KyselyPlugin } from "kysely";
 import { parseStringPromise } from "xml2js";
+import { announceTopicChange } from "../src/topics/changes.ts";
 import { databaseKinds, openTestDatabase, type TestDatabase } from "./helpers/db.ts";
 import { ingestNewsroom, serveApp, type AppServer } from "./helpers/feeds.ts";
 import { repoRoot, startNewsroom, visibleDir, type NewsroomServer } from "./helpers/newsroom.ts";
@@ -588,6 +589,35 @@ for (const kind of databaseKinds) {
           assert.match(r.stdout, /No errors or warnings/, `${url}:\n${r.stdout}`);
         }
       });
+    });
+
+    // Last: it changes the data. Deduplication joining a later copy to a story is done here by hand
+    // (moving the republication's article into the seed's story) and announced as ingest does.
+    test("when another outlet's copy joins a story, its id stays, the other outlet is named, the cached feed changes at once", async () => {
+      const seed = storyOf.get("ukrnews:ukranews-964512")!;
+      const copy = storyOf.get("blacksea-wire:https://blackseawire.example/news/2023/09/15/nato-eu-discussing-negotiations-with-russia-after-kherson")!;
+      const seedId = `urn:uuid:${seed.uuid}`;
+      const beforeJoin = await rssEntries(await body("/topics/all.rss?limit=200"));
+      const etag = (await get("/topics/all.rss?limit=200")).headers.get("etag")!;
+      if (copy.uuid !== seed.uuid) {
+        const seedStory = await t.handle.db.selectFrom("stories").select("id").where("uuid", "=", seed.uuid).executeTakeFirstOrThrow();
+        const copyStory = await t.handle.db.selectFrom("stories").select("id").where("uuid", "=", copy.uuid).executeTakeFirstOrThrow();
+        await t.handle.db.updateTable("articles").set({ story_id: seedStory.id }).where("story_id", "=", copyStory.id).execute();
+        await t.handle.db.updateTable("stories").set({ canonical_article_id: null }).where("id", "=", copyStory.id).execute();
+        await t.handle.db.deleteFrom("story_topics").where("story_id", "=", copyStory.id).execute();
+        await t.handle.db.deleteFrom("stories").where("id", "=", copyStory.id).execute();
+      }
+      announceTopicChange(TOPICS);
+      const res = await get("/topics/all.rss?limit=200", { "if-none-match": etag });
+      assert.equal(res.status, 200, "the old ETag no longer matches");
+      const after = await rssEntries(await res.text());
+      assert.equal(after.entries.length, beforeJoin.entries.length - (copy.uuid !== seed.uuid ? 1 : 0));
+      const entry = after.entries.find((e) => e.id === seedId)!;
+      assert.ok(entry, "the seed story keeps its id");
+      assert.match(entry.html, /Also reported by: <a href="https:\/\/blackseawire\.example\/news\/2023\/09\/15\/nato-eu-discussing-negotiations-with-russia-after-kherson">Black Sea Wire<\/a>/);
+      assert.match(entry.link, /^https:\/\/ukranews\.example\//, "still the canonical article's link");
+      const json = JSON.parse(await body("/topics/all.json?limit=200")) as JsonFeed;
+      assert.deepEqual(json.items.find((i) => i.id === seedId)!._feedloom.also_reported_by.map((o) => o.name), ["Black Sea Wire"]);
     });
   });
 }
