@@ -14,7 +14,7 @@ import { storeArticles } from "../store/articles.ts";
 import { moveSource, writeFetchResults, type FetchLogRow } from "../store/fetch-state.ts";
 import type { CompiledTopic } from "../topics/match.ts";
 import { announceTopicChange } from "../topics/changes.ts";
-import { articleText, matchStories, topicsOfStories } from "../topics/store.ts";
+import { articleText, matchStories } from "../topics/store.ts";
 
 export interface IngestContext {
   db: Kysely<Database>;
@@ -94,9 +94,7 @@ export async function ingestSource(ctx: IngestContext, source: Source, owner: st
         return input ? [[r.storyId, articleText(input)] as const] : [];
       }),
     );
-    const changed = rows.filter((r) => r.change !== "unchanged").map((r) => r.storyId);
-    await matchStories(trx, changed, topics, known);
-    changedTopics = await topicsOfStories(trx, changed);
+    changedTopics = await matchStories(trx, rows.filter((r) => r.change !== "unchanged").map((r) => r.storyId), topics, known);
     const warnings = [...parsed.warnings];
     // A permanent redirect moves the source only now that the new URL has answered with a feed.
     if (result.movedTo && result.movedTo !== source.url) {
