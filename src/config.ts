@@ -36,6 +36,12 @@ const envSchema = z.object({
     .default("* * * * *"),
   // 0: parse on the main thread. Default: every core but one (the main thread's), at most 4.
   FEEDLOOM_PARSE_THREADS: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(0).max(64).optional(),
+  FEEDLOOM_FEED_MAX_AGE: z.coerce.number({ message: "must be a number of seconds" }).int("must be a whole number of seconds").min(0).max(86_400).default(60),
+  FEEDLOOM_FEED_CACHE_SECONDS: z.coerce.number({ message: "must be a number of seconds" }).min(0).max(3600).default(5),
+  FEEDLOOM_WEBSUB_HUB: z
+    .url({ protocol: /^https?$/, message: "must be the absolute http(s) URL of a WebSub hub" })
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
   FEEDLOOM_LOG_LEVEL: z.enum(["silent", "error", "warn", "info", "debug"]).default("info"),
 });
 
@@ -62,6 +68,12 @@ export interface Config {
   logLevel: "silent" | "error" | "warn" | "info" | "debug";
   /** Worker threads that decode and parse feeds; 0 parses on the main thread. */
   parseThreads: number;
+  /** Cache-Control max-age of topic feeds, in seconds. */
+  feedMaxAgeSeconds: number;
+  /** How long a built feed is served from memory before it is built again (changes seen in this process rebuild it at once). */
+  feedCacheSeconds: number;
+  /** WebSub hub advertised by every feed and pinged when a topic changes. */
+  websubHub: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -92,5 +104,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     fetchSchedule: e.FEEDLOOM_FETCH_SCHEDULE,
     logLevel: e.FEEDLOOM_LOG_LEVEL,
     parseThreads: e.FEEDLOOM_PARSE_THREADS ?? Math.min(4, Math.max(1, availableParallelism() - 1)),
+    feedMaxAgeSeconds: e.FEEDLOOM_FEED_MAX_AGE,
+    feedCacheSeconds: e.FEEDLOOM_FEED_CACHE_SECONDS,
+    websubHub: e.FEEDLOOM_WEBSUB_HUB,
   };
 }

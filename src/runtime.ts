@@ -7,7 +7,9 @@ import { migrateToLatest } from "./db/migrate.ts";
 import type { FetchOptions } from "./fetch/fetcher.ts";
 import { createParsePool } from "./ingest/parse-pool.ts";
 import type { IngestContext } from "./ingest/source.ts";
+import { createWebSubNotifier } from "./feeds/websub.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { onTopicChange } from "./topics/changes.ts";
 import { userAgent } from "./version.ts";
 
 export interface Runtime extends IngestContext {
@@ -51,6 +53,9 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     throw err;
   }
   const pool = config.parseThreads > 0 ? createParsePool({ threads: config.parseThreads, log }) : null;
+  // Whichever process ingests (serve, jobs, a `fetch` run on Postgres) tells the hub itself.
+  const websub = config.websubHub ? createWebSubNotifier({ hub: config.websubHub, baseUrl: config.baseUrl, log, userAgent: userAgent(config.baseUrl) }) : null;
+  const stopListening = websub ? onTopicChange(websub) : () => undefined;
   return {
     config,
     database,
@@ -59,7 +64,9 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     schedule: { pauseAfterSeconds: config.pauseAfterSeconds, perHost: config.perHostConcurrency },
     log,
     ...(pool ? { read: pool.read } : {}),
-    async close() {
+    close: async () => {
+      stopListening();
+      await websub?.idle();
       await pool?.close();
       await database.close();
     },

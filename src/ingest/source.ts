@@ -10,6 +10,7 @@ import { nextSourceState, type FetchFacts, type SchedulePolicy, type SourceState
 import { storeArticles } from "../store/articles.ts";
 import { moveSource, writeFetchResults, type FetchLogRow } from "../store/fetch-state.ts";
 import type { CompiledTopic } from "../topics/match.ts";
+import { announceTopicChange } from "../topics/changes.ts";
 import { articleText, matchStories } from "../topics/store.ts";
 import { readFeed, type FeedReader } from "./read-feed.ts";
 
@@ -77,7 +78,8 @@ export async function ingestSource(ctx: IngestContext, source: Source, owner: st
   const { feed: parsed, articles } = reading;
   const now = new Date();
 
-  return ctx.db.transaction().execute(async (trx) => {
+  let changedTopics: string[] = [];
+  const ingested = await ctx.db.transaction().execute(async (trx): Promise<IngestResult> => {
     const rows = await storeArticles(trx, source.id, articles, now);
     // A story made of just one new article is matched on that article's text, already in hand.
     const inputs = new Map(articles.map((a) => [a.identity, a]));
@@ -87,7 +89,7 @@ export async function ingestSource(ctx: IngestContext, source: Source, owner: st
         return input ? [[r.storyId, articleText(input)] as const] : [];
       }),
     );
-    await matchStories(trx, rows.filter((r) => r.change !== "unchanged").map((r) => r.storyId), topics, known);
+    changedTopics = await matchStories(trx, rows.filter((r) => r.change !== "unchanged").map((r) => r.storyId), topics, known);
     const warnings = [...parsed.warnings];
     // A permanent redirect moves the source only now that the new URL has answered with a feed.
     if (result.movedTo && result.movedTo !== source.url) {
@@ -124,6 +126,9 @@ export async function ingestSource(ctx: IngestContext, source: Source, owner: st
       pending: null,
     };
   });
+  // Told only once committed: the feeds it invalidates and the WebSub hub it pings read the new rows.
+  announceTopicChange(changedTopics);
+  return ingested;
 }
 
 function logRow(sourceId: number, f: FetchFacts, message: string | null): FetchLogRow {

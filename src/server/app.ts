@@ -5,16 +5,18 @@ import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { Database } from "../db/schema.ts";
 import type { Logger } from "../log.ts";
-import { buildFeed, type FeedFormat } from "../feeds/build.ts";
 import { decodeCursor, encodeCursor, listStories, type StoryCursor, type StoryView } from "../store/stories.ts";
 import { getTopicBySlug, listTopics } from "../topics/store.ts";
 import { version } from "../version.ts";
 import { pageError, pageNotFound, registerPages } from "../ui/routes.tsx";
+import { registerFeedRoutes, type FeedSettings } from "./feeds.ts";
 
 export interface AppContext {
   db: Kysely<Database>;
   baseUrl: string;
   log?: Logger;
+  /** Topic feeds: Cache-Control max-age, memory cache, WebSub hub (defaults when absent). */
+  feeds?: Partial<FeedSettings>;
 }
 
 const pageQuery = z.object({
@@ -72,19 +74,7 @@ export function createApp(ctx: AppContext): Hono {
 
   app.get("/healthz", (c) => c.json({ status: "ok", version }));
 
-  app.get("/topics/:file{[^/]+\\.(rss|atom|json)}", async (c) => {
-    const file = c.req.param("file");
-    const dot = file.lastIndexOf(".");
-    const slug = file.slice(0, dot);
-    const format = file.slice(dot + 1) as FeedFormat;
-    const topic = await getTopicBySlug(ctx.db, slug);
-    if (!topic) return c.text(`no topic named "${slug}"; see ${ctx.baseUrl}/ for the topics`, 404);
-    const page = parsePage(c);
-    if (!page.ok) return badRequest(c, page.error);
-    const { stories } = await listStories(ctx.db, { topicId: topic.id, limit: page.value.limit, before: page.value.before });
-    const built = buildFeed(format, { slug, title: topic.title, description: topic.description, topicUpdated: topic.updated_at, baseUrl: ctx.baseUrl, version }, stories);
-    return c.body(built.body, 200, { "content-type": built.contentType, "last-modified": built.updated.toUTCString() });
-  });
+  registerFeedRoutes(app, ctx);
 
   app.get("/api/stories", async (c) => {
     const page = parsePage(c);

@@ -47,7 +47,8 @@ export async function runServer(rt: Runtime, opts: ServeOptions): Promise<number
     const added = await importStarterSources(rt.db);
     if (added > 0) opts.io.out(`imported ${added} starter sources (set FEEDLOOM_STARTER_SOURCES=0 to skip)\n`);
   }
-  const app = createApp({ db: rt.db, baseUrl: rt.config.baseUrl, log: rt.log });
+  const feeds = { maxAgeSeconds: rt.config.feedMaxAgeSeconds, cacheSeconds: rt.config.feedCacheSeconds, hub: rt.config.websubHub ?? null };
+  const app = createApp({ db: rt.db, baseUrl: rt.config.baseUrl, log: rt.log, feeds });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serveHttp({ fetch: app.fetch, port: opts.port, hostname: rt.config.host }, () => resolve(s));
     s.once("error", reject);

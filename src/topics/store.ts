@@ -49,13 +49,17 @@ async function storyTexts(db: Db, storyIds: number[]): Promise<Map<number, strin
 /**
  * Recompute the topics of these stories and make story_topics say exactly that. `known` gives the
  * text of stories the caller has in hand (a story just made of one new article), which is then
- * not read back from the database.
+ * not read back from the database. Returns the slugs of the topics these stories are now filed
+ * under (the feeds they changed), sorted.
  */
-export async function matchStories(db: Db, storyIds: number[], topics: CompiledTopic[], known: Map<number, string> = new Map()): Promise<void> {
+export async function matchStories(db: Db, storyIds: number[], topics: CompiledTopic[], known: Map<number, string> = new Map()): Promise<string[]> {
   const ids = [...new Set(storyIds)];
-  if (ids.length === 0 || topics.length === 0) return;
+  if (ids.length === 0 || topics.length === 0) return [];
   const texts = new Map([...known, ...(await storyTexts(db, ids.filter((id) => !known.has(id))))]);
-  const links = ids.flatMap((storyId) => matchTopics(topics, texts.get(storyId) ?? "").map((t) => ({ story_id: storyId, topic_id: t.id })));
+  const matched = ids.map((storyId) => ({ storyId, topics: matchTopics(topics, texts.get(storyId) ?? "") }));
+  const links = matched.flatMap((m) => m.topics.map((t) => ({ story_id: m.storyId, topic_id: t.id })));
   await db.deleteFrom("story_topics").where("story_id", "in", ids).execute();
   if (links.length > 0) await db.insertInto("story_topics").values(links).execute();
+  return [...new Set(matched.flatMap((m) => m.topics.map((t) => t.slug)))].sort();
 }
+
