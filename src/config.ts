@@ -34,6 +34,17 @@ const envSchema = z.object({
     .refine((v) => cron.validate(v), "must be a cron expression such as '* * * * *' (five fields, or six with seconds)")
     .default("* * * * *"),
   FEEDLOOM_LOG_LEVEL: z.enum(["silent", "error", "warn", "info", "debug"]).default("info"),
+  FEEDLOOM_ADMIN_TOKEN: z
+    .string()
+    .min(16, "must be at least 16 characters (e.g. the output of `openssl rand -hex 32`)")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  FEEDLOOM_RETENTION_DAYS: z.coerce
+    .number({ message: "must be a number of days" })
+    .int("must be a whole number of days")
+    .min(1, "must be at least 1 (unset it to keep everything)")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
 });
 
 export interface Config {
@@ -57,6 +68,10 @@ export interface Config {
   /** When the scheduler wakes to claim due sources (cron syntax, UTC). */
   fetchSchedule: string;
   logLevel: "silent" | "error" | "warn" | "info" | "debug";
+  /** Bearer token for the admin API; unset: the admin API is off. */
+  adminToken: string | undefined;
+  /** Articles older than this many days are deleted (tombstoned); unset: kept forever. */
+  retentionDays: number | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -86,5 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pauseAfterSeconds: Math.round(e.FEEDLOOM_PAUSE_AFTER_HOURS * 3600),
     fetchSchedule: e.FEEDLOOM_FETCH_SCHEDULE,
     logLevel: e.FEEDLOOM_LOG_LEVEL,
+    adminToken: e.FEEDLOOM_ADMIN_TOKEN,
+    retentionDays: e.FEEDLOOM_RETENTION_DAYS,
   };
 }

@@ -7,6 +7,7 @@ import { migrateToLatest } from "./db/migrate.ts";
 import type { FetchOptions } from "./fetch/fetcher.ts";
 import type { IngestContext } from "./ingest/source.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { observePool } from "./metrics.ts";
 import { userAgent } from "./version.ts";
 
 export interface Runtime extends IngestContext {
@@ -49,6 +50,7 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     await database.close();
     throw err;
   }
+  observePool(database.pool ?? null);
   return {
     config,
     database,

@@ -10,7 +10,9 @@ import { normaliseFeed } from "../normalise/article.ts";
 import { decodeFeed } from "../parse/charset.ts";
 import { parseFeed, type ParsedFeed } from "../parse/feed.ts";
 import { nextSourceState, type FetchFacts, type SchedulePolicy, type SourceStateUpdate } from "../schedule/source-state.ts";
+import { storiesMerged } from "../metrics.ts";
 import { storeArticles } from "../store/articles.ts";
+import { admitArticles } from "./admit.ts";
 import { moveSource, writeFetchResults, type FetchLogRow } from "../store/fetch-state.ts";
 import type { CompiledTopic } from "../topics/match.ts";
 import { articleText, matchStories } from "../topics/store.ts";
@@ -35,6 +37,8 @@ export interface SourceOutcome {
   durationMs: number;
   /** Set when this fetch took the source out of rotation (410, or failing for too long). */
   disabled?: string;
+  /** Bytes of the feed body received (after decompression). */
+  bytes?: number;
 }
 
 export interface IngestResult {
@@ -55,7 +59,7 @@ export async function ingestSource(ctx: IngestContext, source: Source, owner: st
     return {
       outcome: {
         sourceId: source.id, url: source.url, title: source.title, outcome: facts.outcome, status: facts.status,
-        newArticles: 0, updatedArticles: 0, message, durationMs: facts.durationMs,
+        newArticles: 0, updatedArticles: 0, message, durationMs: facts.durationMs, bytes: facts.bytes,
         ...(update.disable ? { disabled: update.disable.reason } : {}),
       },
       pending: { update, log: logRow(source.id, facts, message) },
@@ -83,7 +87,8 @@ export async function ingestSource(ctx: IngestContext, source: Source, owner: st
   const now = new Date();
 
   return ctx.db.transaction().execute(async (trx) => {
-    const rows = await storeArticles(trx, source.id, articles, now);
+    const rows = await storeArticles(trx, source.id, await admitArticles(trx, source, articles, now), now);
+    storiesMerged.inc(rows.filter((r) => r.change === "new" && !r.storyCreated).length);
     // A story made of just one new article is matched on that article's text, already in hand.
     const inputs = new Map(articles.map((a) => [a.identity, a]));
     const known = new Map(
@@ -125,6 +130,7 @@ export async function ingestSource(ctx: IngestContext, source: Source, owner: st
         updatedArticles: facts.itemsUpdated,
         message: facts.warning ?? null,
         durationMs: facts.durationMs,
+        bytes: facts.bytes,
       },
       pending: null,
     };

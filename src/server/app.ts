@@ -10,11 +10,18 @@ import { decodeCursor, encodeCursor, listStories, type StoryCursor, type StoryVi
 import { getTopicBySlug, listTopics } from "../topics/store.ts";
 import { version } from "../version.ts";
 import { indexPage } from "./pages.ts";
+import { observeApp, registerApi } from "../api/index.ts";
+import { registerRoute } from "../api/openapi.ts";
+import type { IngestContext } from "../ingest/source.ts";
 
 export interface AppContext {
   db: Kysely<Database>;
   baseUrl: string;
   log?: Logger;
+  /** FEEDLOOM_ADMIN_TOKEN; unset: the admin API answers 403. */
+  adminToken?: string;
+  /** What the admin API needs to fetch (discovery, fetch now). */
+  ingest?: IngestContext;
 }
 
 const pageQuery = z.object({
@@ -32,6 +39,12 @@ const pageQuery = z.object({
 });
 
 type PageQuery = z.infer<typeof pageQuery>;
+
+registerRoute({
+  method: "get", path: "/api/stories", tags: ["public"], admin: false, query: pageQuery, summary: "Stories as JSON, newest first",
+  responses: { 200: { description: "A page of stories; `next` is the `before` cursor of the following page" }, 404: { description: "No such topic" } },
+});
+registerRoute({ method: "get", path: "/api/topics", tags: ["public"], admin: false, summary: "The topics and their feed URLs", responses: { 200: { description: "The topics" } } });
 
 function badRequest(c: Context, error: z.ZodError) {
   const issue = error.issues[0];
@@ -67,6 +80,7 @@ export function storyJson(s: StoryView) {
 
 export function createApp(ctx: AppContext): Hono {
   const app = new Hono();
+  observeApp(app, ctx);
 
   app.get("/healthz", (c) => c.json({ status: "ok", version }));
 
@@ -105,6 +119,8 @@ export function createApp(ctx: AppContext): Hono {
       })),
     });
   });
+
+  registerApi(app, ctx);
 
   app.notFound((c) => c.text("not found", 404));
   // Internals go to the log, never to the client.
