@@ -21,11 +21,12 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
     },
     { write },
   );
+  // The message goes first among the fields, so a line reads "what happened" before its details.
   return {
-    error: (msg, fields = {}) => p.error(fields, msg),
-    warn: (msg, fields = {}) => p.warn(fields, msg),
-    info: (msg, fields = {}) => p.info(fields, msg),
-    debug: (msg, fields = {}) => p.debug(fields, msg),
+    error: (msg, fields = {}) => p.error({ msg, ...fields }),
+    warn: (msg, fields = {}) => p.warn({ msg, ...fields }),
+    info: (msg, fields = {}) => p.info({ msg, ...fields }),
+    debug: (msg, fields = {}) => p.debug({ msg, ...fields }),
   };
 }
 
