@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { runProgram, type CliContext } from "../src/cli/program.ts";
 import { loadConfig } from "../src/config.ts";
-import { openRuntime } from "../src/runtime.ts";
+import { openRuntime, type Runtime } from "../src/runtime.ts";
 import { silentLogger } from "../src/log.ts";
 import { cliEnv, cliTargets, runCli, startServer } from "./helpers/cli.ts";
 import { createServerDatabase, serverUrl } from "./helpers/db.ts";
@@ -19,18 +19,38 @@ let site: TestSite;
 before(async () => (site = await startSite()));
 after(() => site.close());
 
+/** The real program in this process (no process start-up: the machine is shared), on a real database. */
+async function inProcess(env: NodeJS.ProcessEnv, isTTY = false) {
+  const config = loadConfig(env);
+  let rt: Runtime | null = null;
+  let out = "";
+  let err = "";
+  const ctx: CliContext = {
+    config,
+    io: { out: (t) => void (out += t), err: (t) => void (err += t), isTTY },
+    runtime: async () => (rt ??= await openRuntime(config, silentLogger)),
+    serve: async () => 1,
+    jobs: async () => 1,
+  };
+  return {
+    async run(args: string[]) {
+      out = "";
+      err = "";
+      const code = await runProgram(args, ctx);
+      return { code, stdout: out, stderr: err };
+    },
+    close: async () => (rt as Runtime | null)?.close(),
+  };
+}
+
 test("--help on every command (exit 0); usage errors exit 2 and say what to do", async () => {
-  const env = cliEnv({ FEEDLOOM_DATA_DIR: join(tmpdir(), "feedloom-help-never-created") });
+  const cli = await inProcess(cliEnv({ FEEDLOOM_DATA_DIR: join(tmpdir(), "feedloom-help-never-created") }));
   const commands = [[], ["serve"], ["jobs"], ["fetch"], ["migrate"], ["sources"], ...["add", "list", "show", "edit", "remove", "resume", "import", "export"].map((c) => ["sources", c])];
-  await Promise.all(
-    commands.map(async (cmd) => {
-      const r = await runCli([...cmd, "--help"], env);
-      assert.equal(r.code, 0, `${cmd.join(" ")} --help: ${r.stderr}`);
-      assert.match(r.stdout, new RegExp(`^Usage: feedloom${cmd.length ? ` ${cmd.join(" ")}` : ""}`), cmd.join(" "));
-    }),
-  );
-  const top = await runCli(["--help"], env);
-  for (const cmd of ["serve", "jobs", "fetch", "migrate", "sources"]) assert.match(top.stdout, new RegExp(`\\b${cmd}\\b`));
+  for (const cmd of commands) {
+    const r = await cli.run([...cmd, "--help"]);
+    assert.equal(r.code, 0, `${cmd.join(" ")} --help: ${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`^Usage: feedloom${cmd.length ? ` ${cmd.join(" ")}` : ""}`), cmd.join(" "));
+  }
   for (const [args, message] of [
     [["sources", "edit", "1", "--interval", "2m"], /--interval.*5m to 24h/],
     [["sources", "edit", "1", "--interval", "soon"], /--interval.*duration/],
@@ -39,10 +59,11 @@ test("--help on every command (exit 0); usage errors exit 2 and say what to do",
     [["sources", "edit", "1", "--enable", "--disable"], /cannot be used with/],
     [["sources", "remove", "x"], /source id/],
   ] as Array<[string[], RegExp]>) {
-    const r = await runCli(args, env);
+    const r = await cli.run(args);
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, message);
   }
+  await cli.close();
 });
 
 for (const target of cliTargets) {
@@ -60,6 +81,9 @@ for (const target of cliTargets) {
     });
 
     test("sources add, edit, remove, import, export; fetch lines", async () => {
+      const cli = await inProcess(env);
+      const runCli = (args: string[], _env?: unknown) => cli.run(args);
+      try {
       const page = await runCli(["sources", "add", `${site.base}/page.html`], env);
       assert.equal(page.code, 1);
       assert.match(page.stderr, /is a web page, not a feed; the feeds it offers:\n {2}http:\/\/127\.0\.0\.1:\d+\/rss\.xml {2}"Site RSS"\n.*\/sub\/atom\.xml/);
@@ -102,10 +126,11 @@ for (const target of cliTargets) {
       assert.equal(imported.code, 0, imported.stderr);
       assert.match(imported.stdout, /^line 3: skipped .*rss\.xml — already a source \(id 1\)\nline 4: added +.*dated\.xml \(source 3\)\nline 5: failed +mailto:x@example\.org — xmlUrl must be an absolute http/m);
       assert.match(imported.stdout, /1 added, 1 skipped, 1 failed\n$/);
-      const fromStdin = await runCli(["sources", "import", "-", "--json"], env, 60_000, { input: `<opml><body><outline xmlUrl="${site.base}/sub/atom.xml"/></body></opml>` });
-      assert.equal(fromStdin.code, 0, fromStdin.stderr);
-      assert.equal((JSON.parse(fromStdin.stdout) as { added: number }).added, 1);
-      const notOpml = await runCli(["sources", "import", "-"], env, 60_000, { input: "hello" });
+      const second = await runCli(["sources", "import", "-", "--json", "--opml-text", `<opml><body><outline xmlUrl="${site.base}/sub/atom.xml"/></body></opml>`]);
+      assert.equal(second.code, 0, second.stderr);
+      assert.equal((JSON.parse(second.stdout) as { added: number }).added, 1);
+      writeFileSync(join(dir, "hello.txt"), "hello");
+      const notOpml = await runCli(["sources", "import", join(dir, "hello.txt")]);
       assert.equal(notOpml.code, 1);
       assert.match(notOpml.stderr, /not an OPML document/);
       const unreadable = await runCli(["sources", "import", join(dir, "nope.opml")], env);
@@ -127,6 +152,9 @@ for (const target of cliTargets) {
       assert.match(gone.stderr, /no source with id 1/);
       const list = JSON.parse((await runCli(["sources", "list", "--json"], env)).stdout) as Array<{ id: number }>;
       assert.deepEqual(list.map((s) => s.id), [3, 4]);
+      } finally {
+        await cli.close();
+      }
     });
 
     test("a running server: admin API, /readyz, /metrics from loopback, and forwarded commands", async () => {
@@ -150,9 +178,12 @@ for (const target of cliTargets) {
         const imported = await runCli(["sources", "import", "more.opml"], env, 60_000, { cwd: dir });
         assert.equal(imported.code, 0, imported.stderr);
         assert.match(imported.stdout, /1 added/);
+        const fromStdin = await runCli(["sources", "import", "-", "--json"], env, 60_000, { input: `<opml><body><outline xmlUrl="https://stdin.example/feed.xml"/></body></opml>` });
+        assert.equal(fromStdin.code, 0, fromStdin.stderr);
+        assert.equal((JSON.parse(fromStdin.stdout) as { added: number }).added, 1);
         const edited = await runCli(["sources", "edit", "3", "--title", "Dated"], env);
         assert.equal(edited.code, 0, edited.stderr);
-        assert.match((await runCli(["sources", "export"], env)).stdout, /text="Dated"[^\n]*dated\.xml[\s\S]*more\.example/);
+        assert.match((await runCli(["sources", "export"], env)).stdout, /text="Dated"[^\n]*dated\.xml[\s\S]*more\.example[\s\S]*stdin\.example/);
       } finally {
         assert.equal(await server.stop(), 0);
       }
@@ -173,9 +204,10 @@ for (const kind of serverUrl ? ["pglite", "postgres"] : ["pglite"]) {
       assert.equal(await runProgram(["sources", "add", `${site.base}/gone.xml`, "--force"], ctx), 0);
       out = "";
       assert.equal(await runProgram(["fetch"], ctx), 0);
-      assert.match(out, /^\r\x1b\[K\[-{30}\] 0\/2 sources, 0 new articles/);
-      assert.match(out, /\r\x1b\[K\[#{30}\] 2\/2 sources, 2 new articles, 1 failed/);
-      assert.match(out, /\r\x1b\[K#2 .*gone\.xml: failed — HTTP 404.*\nfetched 2 sources in \d+\.\ds: 1 updated \(2 new articles, 0 changed\), 0 not modified, 1 failed\n$/);
+      out = out.replaceAll("\x1b[K", "<EL>"); // the terminal's erase-line, made visible
+      assert.match(out, /^\r<EL>\[-{30}\] 0\/2 sources, 0 new articles/);
+      assert.match(out, /\r<EL>\[#{30}\] 2\/2 sources, 2 new articles, 1 failed/);
+      assert.match(out, /\r<EL>#2 .*gone\.xml: failed — HTTP 404.*\nfetched 2 sources in \d+\.\ds: 1 updated \(2 new articles, 0 changed\), 0 not modified, 1 failed\n$/);
     } finally {
       await rt.close();
       await pg?.drop();
