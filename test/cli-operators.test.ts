@@ -102,8 +102,8 @@ for (const target of cliTargets) {
 
       const atom = await runCli(["sources", "add", `${site.base}/atom.xml`, "--backfill", "none", "--interval", "1h", "--json"], env);
       assert.equal(atom.code, 0, atom.stderr);
-      const added = JSON.parse(atom.stdout) as { source: { id: number; backfill: string; intervalSeconds: number }; preview: { itemCount: number } };
-      assert.deepEqual([added.source.id, added.source.backfill, added.source.intervalSeconds, added.preview.itemCount], [2, "none", 3600, 1]);
+      const added = JSON.parse(atom.stdout) as { id: number; backfill: string; intervalSeconds: number; preview: { itemCount: number } };
+      assert.deepEqual([added.id, added.backfill, added.intervalSeconds, added.preview.itemCount], [2, "none", 3600, 1]);
 
       const edit = await runCli(["sources", "edit", "2", "--title", "Renamed", "--interval", "2h", "--disable"], env);
       assert.equal(edit.code, 0, edit.stderr);

@@ -77,7 +77,8 @@ export function registerSourceCommands(sources: Command, ctx: CliContext): void 
         r = await operate(() => addSourceFromUrl(rt, { url: first, ...input }));
       }
       if (opts.json) {
-        io.out(JSON.stringify(r.added ? { added: true, source: sourceJson(r.source), preview: r.preview, ...(r.note ? { note: r.note } : {}) } : r) + "\n");
+        // The source's own fields at the top level, as `sources add --json` always printed them; the preview beside.
+        io.out(JSON.stringify(r.added ? { ...sourceJson(r.source), preview: r.preview, ...(r.note ? { note: r.note } : {}) } : r) + "\n");
         if (!r.added) throw new CliError("a web page, not a feed: nothing added");
         return;
       }
