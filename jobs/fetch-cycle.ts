@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Source } from "../src/db/schema.ts";
 import { ingestSource, type IngestContext, type IngestResult, type SourceOutcome } from "../src/ingest/source.ts";
+import { recordFetch } from "../src/metrics.ts";
 import { nextSourceState } from "../src/schedule/source-state.ts";
 import { pruneFetchLog, writeFetchResults } from "../src/store/fetch-state.ts";
 import { claimSources, enabledSourceIds, releaseSource } from "../src/store/sources.ts";
@@ -47,6 +48,7 @@ export async function runFetchCycle(ctx: IngestContext, opts: CycleOptions): Pro
       // Shutting down: what has not started goes back to the pool for another worker.
       if (opts.signal?.aborted) return void (await releaseSource(ctx.db, source.id, owner));
       const result = await ingestGuarded(ctx, source, owner, topics);
+      recordFetch(result.outcome);
       outcomes.push(result.outcome);
       opts.onOutcome?.(result.outcome);
       return result;

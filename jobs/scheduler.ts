@@ -3,13 +3,14 @@
 import cron from "node-cron";
 import type { IngestContext } from "../src/ingest/source.ts";
 import { runFetchCycle } from "./fetch-cycle.ts";
+import { runRetention } from "./retention.ts";
 
 export interface Scheduler {
   /** Stop waking, stop claiming, and wait for the sources in flight. */
   stop(): Promise<void>;
 }
 
-export function startScheduler(ctx: IngestContext, opts: { concurrency: number; expression?: string }): Scheduler {
+export function startScheduler(ctx: IngestContext, opts: { concurrency: number; expression?: string; retentionDays?: number }): Scheduler {
   const abort = new AbortController();
   let running: Promise<unknown> = Promise.resolve();
   const cycle = async () => {
@@ -19,12 +20,16 @@ export function startScheduler(ctx: IngestContext, opts: { concurrency: number; 
       concurrency: opts.concurrency,
       signal: abort.signal,
       onOutcome: (o) =>
-        ctx.log.info("fetched", { source: o.sourceId, url: o.url, outcome: o.outcome, status: o.status, new: o.newArticles, updated: o.updatedArticles, ms: o.durationMs, ...(o.message ? { message: o.message } : {}) }),
+        ctx.log.info("fetched", {
+          source: o.sourceId, url: o.url, outcome: o.outcome, status: o.status, durationMs: o.durationMs,
+          items: o.newArticles + o.updatedArticles, new: o.newArticles, updated: o.updatedArticles, ...(o.message ? { message: o.message } : {}),
+        }),
     }).catch((err: unknown) => {
       ctx.log.error("fetch cycle failed", { error: err instanceof Error ? err.message : String(err) });
       return [];
     });
     if (outcomes.length > 0) ctx.log.info("fetch cycle done", { sources: outcomes.length, ms: Date.now() - started });
+    if (opts.retentionDays) await runRetention(ctx.db, opts.retentionDays, { log: ctx.log }).catch((err: unknown) => ctx.log.error("retention failed", { error: err instanceof Error ? err.message : String(err) }));
   };
   let busy = false;
   // noOverlap covers cron's own runs; this also covers the first run, started by hand below.

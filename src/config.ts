@@ -43,6 +43,17 @@ const envSchema = z.object({
     .optional()
     .or(z.literal("").transform(() => undefined)),
   FEEDLOOM_LOG_LEVEL: z.enum(["silent", "error", "warn", "info", "debug"]).default("info"),
+  FEEDLOOM_ADMIN_TOKEN: z
+    .string()
+    .min(16, "must be at least 16 characters (e.g. the output of `openssl rand -hex 32`)")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  FEEDLOOM_RETENTION_DAYS: z.coerce
+    .number({ message: "must be a number of days" })
+    .int("must be a whole number of days")
+    .min(1, "must be at least 1 (unset it to keep everything)")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
 });
 
 export interface Config {
@@ -74,6 +85,10 @@ export interface Config {
   feedCacheSeconds: number;
   /** WebSub hub advertised by every feed and pinged when a topic changes. */
   websubHub: string | undefined;
+  /** Bearer token for the admin API; unset: the admin API is off. */
+  adminToken: string | undefined;
+  /** Articles older than this many days are deleted (tombstoned); unset: kept forever. */
+  retentionDays: number | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -107,5 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     feedMaxAgeSeconds: e.FEEDLOOM_FEED_MAX_AGE,
     feedCacheSeconds: e.FEEDLOOM_FEED_CACHE_SECONDS,
     websubHub: e.FEEDLOOM_WEBSUB_HUB,
+    adminToken: e.FEEDLOOM_ADMIN_TOKEN,
+    retentionDays: e.FEEDLOOM_RETENTION_DAYS,
   };
 }

@@ -1,6 +1,8 @@
-// Structured logs: one JSON object per line on stderr, so stdout stays for command output.
+// Structured logs: one JSON object per line on stderr (pino), so stdout stays for command output.
+// The Logger interface is ours (message first, then fields) so modules do not depend on pino.
+import { pino } from "pino";
+
 export type LogLevel = "silent" | "error" | "warn" | "info" | "debug";
-const rank: Record<LogLevel, number> = { silent: 0, error: 1, warn: 2, info: 3, debug: 4 };
 
 export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
@@ -10,11 +12,22 @@ export interface Logger {
 }
 
 export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
-  const at = (lvl: Exclude<LogLevel, "silent">) => (msg: string, fields: Record<string, unknown> = {}) => {
-    if (rank[lvl] > rank[level]) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }) + "\n");
+  const p = pino(
+    {
+      level,
+      base: undefined,
+      timestamp: () => `,"time":"${new Date().toISOString()}"`,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    { write },
+  );
+  // The message goes first among the fields, so a line reads "what happened" before its details.
+  return {
+    error: (msg, fields = {}) => p.error({ msg, ...fields }),
+    warn: (msg, fields = {}) => p.warn({ msg, ...fields }),
+    info: (msg, fields = {}) => p.info({ msg, ...fields }),
+    debug: (msg, fields = {}) => p.debug({ msg, ...fields }),
   };
-  return { error: at("error"), warn: at("warn"), info: at("info"), debug: at("debug") };
 }
 
 export const silentLogger: Logger = createLogger("silent");

@@ -10,6 +10,7 @@ import type { IngestContext } from "./ingest/source.ts";
 import { createWebSubNotifier } from "./feeds/websub.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { onTopicChange } from "./topics/changes.ts";
+import { observePool } from "./metrics.ts";
 import { userAgent } from "./version.ts";
 
 export interface Runtime extends IngestContext {
@@ -56,6 +57,7 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
   // Whichever process ingests (serve, jobs, a `fetch` run on Postgres) tells the hub itself.
   const websub = config.websubHub ? createWebSubNotifier({ hub: config.websubHub, baseUrl: config.baseUrl, log, userAgent: userAgent(config.baseUrl) }) : null;
   const stopListening = websub ? onTopicChange(websub) : () => undefined;
+  observePool(database.pool ?? null);
   return {
     config,
     database,

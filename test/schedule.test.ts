@@ -16,7 +16,7 @@ function source(over: Partial<Source> = {}): Source {
     fetch_interval_seconds: 1800, next_fetch_at: now, lease_owner: "w", lease_expires_at: now, etag: null, last_modified: null,
     last_attempt_at: null, last_success_at: null, last_status: null, last_error: null, last_warning: null, error_count: 0,
     created_at: now, updated_at: now, host: "news.example", failing_since: null, supports_etag: false, supports_last_modified: false,
-    fetch_count: 0, not_modified_count: 0, bytes_fetched: 0, current_interval_seconds: null, ...over,
+    fetch_count: 0, not_modified_count: 0, bytes_fetched: 0, current_interval_seconds: null, backfill_days: null, deleted_at: null, ...over,
   };
 }
 

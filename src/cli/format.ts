@@ -41,6 +41,8 @@ export function sourceJson(s: Source) {
     notModifiedCount: s.not_modified_count,
     notModifiedRate: rate(s.not_modified_count, s.fetch_count),
     bytesFetched: s.bytes_fetched,
+    state: sourceState(s),
+    backfill: s.backfill_days === null ? "all" : s.backfill_days === 0 ? "none" : `${s.backfill_days}d`,
   };
 }
 

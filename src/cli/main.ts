@@ -7,6 +7,7 @@ import { openRuntime, type Runtime } from "../runtime.ts";
 import { controlSocketPath, runRemote, type CommandIo } from "../server/control.ts";
 import { runJobs, runServer } from "../server/serve.ts";
 import { runProgram, type CliContext } from "./program.ts";
+import { prepareForwarding } from "./sources.ts";
 
 const processIo: CommandIo = {
   out: (s) => void process.stdout.write(s),
@@ -35,6 +36,7 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
   if (!config.databaseUrl) {
     const holder = lockHolder(config.dataDir);
     if (holder !== null && holder !== process.pid) {
+      argv = prepareForwarding(argv); // also what runs here if the holder does not listen
       const code = await runRemote(controlSocketPath(config.dataDir), argv, io);
       if (code !== null) return code;
       // Locked by a process that does not listen (another command): wait for it to finish.

@@ -1,17 +1,17 @@
 // The `feedloom` command line. Each command is a thin shell over src/ and jobs/; output goes
 // through `io` so the same program runs in a terminal or, forwarded, inside a running server.
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { z } from "zod";
 import { runFetchCycle } from "../../jobs/fetch-cycle.ts";
 import type { Config } from "../config.ts";
 import { DataDirBusyError } from "../db/lock.ts";
 import { migrateToLatest } from "../db/migrate.ts";
-import { AddressRefusedError, assertFetchable } from "../fetch/address.ts";
 import type { Runtime } from "../runtime.ts";
 import type { CommandIo } from "../server/control.ts";
-import { addSource, DuplicateSourceError, getSource, listSources, recentFetches, resumeSource } from "../store/sources.ts";
+import { getSource, listSources, recentFetches, resumeSource } from "../store/sources.ts";
 import { version } from "../version.ts";
 import { fetchLogJson, outcomeLine, sourceDetails, sourceJson, sourcesTable } from "./format.ts";
+import { progressBar, sourcesToFetch } from "./progress.ts";
+import { registerSourceCommands } from "./sources.ts";
 
 export interface CliContext {
   config: Config;
@@ -24,8 +24,6 @@ export interface CliContext {
 
 /** A failure the user can fix: printed as is, exit code 1. */
 export class CliError extends Error {}
-
-const feedUrl = z.url({ protocol: /^https?$/, message: "must be an absolute http:// or https:// URL" });
 
 function parseId(value: string): number {
   if (!/^\d{1,15}$/.test(value) || Number(value) < 1) throw new InvalidArgumentError("must be a source id (a positive whole number)");
@@ -74,48 +72,28 @@ export function buildProgram(ctx: CliContext, result: { code: number }): Command
 
   program
     .command("fetch")
-    .description("run one fetch cycle now and exit (due sources by default)")
+    .description("run one fetch cycle now and exit (due sources by default); a progress bar on a terminal, one line per source otherwise")
     .option("--all", "fetch every enabled source, due or not")
     .addOption(new Option("--source <id>", "fetch only this source").argParser(parseId))
     .option("--json", "print one JSON object per source")
     .action(async (opts: { all?: boolean; source?: number; json?: boolean }) => {
       const rt = await ctx.runtime();
+      const bar = io.isTTY && !opts.json ? progressBar(io, await sourcesToFetch(rt.db, opts)) : null;
       const outcomes = await runFetchCycle(rt, {
         all: opts.all,
         sourceIds: opts.source !== undefined ? [opts.source] : undefined,
         concurrency: ctx.config.fetchConcurrency,
-        onOutcome: (o) => io.out(opts.json ? JSON.stringify(o) + "\n" : outcomeLine(o)),
+        onOutcome: (o) => (bar ? bar.tick(o) : io.out(opts.json ? JSON.stringify(o) + "\n" : outcomeLine(o))),
       });
+      if (bar && outcomes.length > 0) bar.finish(outcomes);
+      else if (bar) io.out("\r\x1b[K");
       if (outcomes.length === 0 && !opts.json) {
         io.out(opts.source !== undefined ? `source ${opts.source} is not fetchable now (unknown, disabled or being fetched)\n` : "nothing is due; use --all to fetch every source now\n");
       }
     });
 
   const sources = program.command("sources").description("manage sources (the feeds feedloom fetches)");
-  sources
-    .command("add")
-    .description("register a feed URL as a source")
-    .argument("<url>", "the feed's URL (http or https)")
-    .option("--title <title>", "a title to show instead of the feed's own")
-    .option("--json", "print the new source as JSON")
-    .action(async (rawUrl: string, opts: { title?: string; json?: boolean }) => {
-      const parsed = feedUrl.safeParse(rawUrl);
-      if (!parsed.success) throw new CliError(`invalid <url> "${rawUrl}": ${parsed.error.issues[0]?.message}`);
-      try {
-        await assertFetchable(new URL(parsed.data), ctx.config.allowPrivateNetworks);
-      } catch (err) {
-        if (err instanceof AddressRefusedError) throw new CliError(err.message);
-        // DNS failing now is not a reason to refuse: the fetch will say so, and retry.
-      }
-      const rt = await ctx.runtime();
-      try {
-        const source = await addSource(rt.db, { url: new URL(parsed.data).href, title: opts.title?.trim() || null });
-        io.out(opts.json ? JSON.stringify(sourceJson(source)) + "\n" : `added source ${source.id}: ${source.url}\n`);
-      } catch (err) {
-        if (err instanceof DuplicateSourceError) throw new CliError(err.message);
-        throw err;
-      }
-    });
+  registerSourceCommands(sources, ctx);
   sources
     .command("list")
     .description("list sources with their health")

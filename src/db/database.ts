@@ -15,6 +15,8 @@ export interface DatabaseHandle {
   kind: DatabaseKind;
   /** The PGlite data directory, when embedded. */
   dataDir: string | null;
+  /** The connection pool, for its metrics. */
+  pool?: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -29,7 +31,7 @@ export function openPostgres(connectionString: string, poolSize = 10): DatabaseH
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on("error", () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, kind: "postgres", dataDir: null, close: () => db.destroy() };
+  return { db, kind: "postgres", dataDir: null, pool, close: () => db.destroy() };
 }
 
 export interface PgliteOptions {
@@ -58,6 +60,7 @@ export async function openPglite(opts: PgliteOptions): Promise<DatabaseHandle> {
       db,
       kind: "pglite",
       dataDir: inMemory ? null : opts.dataDir,
+      pool,
       async close() {
         await db.destroy();
         await pglite.close();

@@ -41,6 +41,18 @@ export interface SourcesTable {
   bytes_fetched: Generated<number>;
   /** The interval the scheduler chose last time, after hints and activity. */
   current_interval_seconds: number | null;
+  /** Items kept on the first fetch: null every item, 0 none, N those of the last N days. */
+  backfill_days: number | null;
+  /** Removed by an operator: hidden and never fetched; its kept articles still cite it. */
+  deleted_at: NullableTimestamp;
+}
+
+export interface TombstonesTable {
+  source_id: number;
+  identity: string;
+  reason: "purged" | "backfill" | "retention";
+  created_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
 }
 
 export interface FetchLogTable {
@@ -128,6 +140,7 @@ export interface Database {
   story_topics: StoryTopicsTable;
   fetch_log: FetchLogTable;
   source_moves: SourceMovesTable;
+  tombstones: TombstonesTable;
 }
 
 export type FetchLogEntry = Selectable<FetchLogTable>;

@@ -7,7 +7,9 @@ import type { Database, Source } from "../db/schema.ts";
 import { fetchFeed, type FetchOptions, type FetchResult } from "../fetch/fetcher.ts";
 import type { Logger } from "../log.ts";
 import { nextSourceState, type FetchFacts, type SchedulePolicy, type SourceStateUpdate } from "../schedule/source-state.ts";
+import { storiesMerged } from "../metrics.ts";
 import { storeArticles } from "../store/articles.ts";
+import { admitArticles } from "./admit.ts";
 import { moveSource, writeFetchResults, type FetchLogRow } from "../store/fetch-state.ts";
 import type { CompiledTopic } from "../topics/match.ts";
 import { announceTopicChange } from "../topics/changes.ts";
@@ -36,6 +38,8 @@ export interface SourceOutcome {
   durationMs: number;
   /** Set when this fetch took the source out of rotation (410, or failing for too long). */
   disabled?: string;
+  /** Bytes of the feed body received (after decompression). */
+  bytes?: number;
 }
 
 export interface IngestResult {
@@ -56,7 +60,7 @@ export async function ingestSource(ctx: IngestContext, source: Source, owner: st
     return {
       outcome: {
         sourceId: source.id, url: source.url, title: source.title, outcome: facts.outcome, status: facts.status,
-        newArticles: 0, updatedArticles: 0, message, durationMs: facts.durationMs,
+        newArticles: 0, updatedArticles: 0, message, durationMs: facts.durationMs, bytes: facts.bytes,
         ...(update.disable ? { disabled: update.disable.reason } : {}),
       },
       pending: { update, log: logRow(source.id, facts, message) },
@@ -80,7 +84,8 @@ export async function ingestSource(ctx: IngestContext, source: Source, owner: st
 
   let changedTopics: string[] = [];
   const ingested = await ctx.db.transaction().execute(async (trx): Promise<IngestResult> => {
-    const rows = await storeArticles(trx, source.id, articles, now);
+    const rows = await storeArticles(trx, source.id, await admitArticles(trx, source, articles, now), now);
+    storiesMerged.inc(rows.filter((r) => r.change === "new" && !r.storyCreated).length);
     // A story made of just one new article is matched on that article's text, already in hand.
     const inputs = new Map(articles.map((a) => [a.identity, a]));
     const known = new Map(
@@ -122,6 +127,7 @@ export async function ingestSource(ctx: IngestContext, source: Source, owner: st
         updatedArticles: facts.itemsUpdated,
         message: facts.warning ?? null,
         durationMs: facts.durationMs,
+        bytes: facts.bytes,
       },
       pending: null,
     };

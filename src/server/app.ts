@@ -10,6 +10,9 @@ import { getTopicBySlug, listTopics } from "../topics/store.ts";
 import { version } from "../version.ts";
 import { pageError, pageNotFound, registerPages } from "../ui/routes.tsx";
 import { registerFeedRoutes, type FeedSettings } from "./feeds.ts";
+import { observeApp, registerApi } from "../api/index.ts";
+import { registerRoute } from "../api/openapi.ts";
+import type { IngestContext } from "../ingest/source.ts";
 
 export interface AppContext {
   db: Kysely<Database>;
@@ -17,6 +20,10 @@ export interface AppContext {
   log?: Logger;
   /** Topic feeds: Cache-Control max-age, memory cache, WebSub hub (defaults when absent). */
   feeds?: Partial<FeedSettings>;
+  /** FEEDLOOM_ADMIN_TOKEN; unset: the admin API answers 403. */
+  adminToken?: string;
+  /** What the admin API needs to fetch (discovery, fetch now). */
+  ingest?: IngestContext;
 }
 
 const pageQuery = z.object({
@@ -34,6 +41,12 @@ const pageQuery = z.object({
 });
 
 type PageQuery = z.infer<typeof pageQuery>;
+
+registerRoute({
+  method: "get", path: "/api/stories", tags: ["public"], admin: false, query: pageQuery, summary: "Stories as JSON, newest first",
+  responses: { 200: { description: "A page of stories; `next` is the `before` cursor of the following page" }, 404: { description: "No such topic" } },
+});
+registerRoute({ method: "get", path: "/api/topics", tags: ["public"], admin: false, summary: "The topics and their feed URLs", responses: { 200: { description: "The topics" } } });
 
 function badRequest(c: Context, error: z.ZodError) {
   const issue = error.issues[0];
@@ -69,6 +82,7 @@ export function storyJson(s: StoryView) {
 
 export function createApp(ctx: AppContext): Hono {
   const app = new Hono();
+  observeApp(app, ctx);
   // The web pages (src/ui): first, so their security-headers middleware sees every answer.
   registerPages(app, ctx);
 
@@ -95,6 +109,8 @@ export function createApp(ctx: AppContext): Hono {
       })),
     });
   });
+
+  registerApi(app, ctx);
 
   app.notFound(pageNotFound);
   // Internals go to the log, never to the client.

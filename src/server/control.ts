@@ -46,8 +46,10 @@ async function serveOne(socket: Socket, run: CommandRunner): Promise<void> {
   const lines = createInterface({ input: socket });
   for await (const line of lines) {
     let argv: string[];
+    let isTTY = false;
     try {
-      const msg = JSON.parse(line) as { argv?: unknown };
+      const msg = JSON.parse(line) as { argv?: unknown; tty?: unknown };
+      isTTY = msg.tty === true;
       if (!Array.isArray(msg.argv) || !msg.argv.every((a) => typeof a === "string")) throw new Error("bad request");
       argv = msg.argv;
     } catch {
@@ -55,7 +57,7 @@ async function serveOne(socket: Socket, run: CommandRunner): Promise<void> {
       send({ exit: 2 });
       break;
     }
-    const code = await run(argv, { out: (o) => send({ o }), err: (e) => send({ e }), isTTY: false }).catch((err: unknown) => {
+    const code = await run(argv, { out: (o) => send({ o }), err: (e) => send({ e }), isTTY }).catch((err: unknown) => {
       send({ e: `feedloom: ${err instanceof Error ? err.message : String(err)}\n` });
       return 1;
     });
@@ -73,7 +75,7 @@ export function runRemote(path: string, argv: string[], io: CommandIo): Promise<
     let connected = false;
     socket.once("connect", () => {
       connected = true;
-      socket.write(JSON.stringify({ argv }) + "\n");
+      socket.write(JSON.stringify({ argv, tty: io.isTTY }) + "\n");
       const lines = createInterface({ input: socket });
       lines.on("line", (line) => {
         let f: Frame;

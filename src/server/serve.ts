@@ -33,7 +33,7 @@ function waitForSignal(): Promise<string> {
 async function startSideServices(rt: Runtime, runForwarded: CommandRunner, scheduler: boolean) {
   let control: Server | null = null;
   if (rt.database.dataDir) control = await startControlServer(controlSocketPath(rt.database.dataDir), runForwarded);
-  const jobs: Scheduler | null = scheduler ? startScheduler(rt, { concurrency: rt.config.fetchConcurrency, expression: rt.config.fetchSchedule }) : null;
+  const jobs: Scheduler | null = scheduler ? startScheduler(rt, { concurrency: rt.config.fetchConcurrency, expression: rt.config.fetchSchedule, retentionDays: rt.config.retentionDays }) : null;
   return {
     async stop() {
       await jobs?.stop();
@@ -48,7 +48,7 @@ export async function runServer(rt: Runtime, opts: ServeOptions): Promise<number
     if (added > 0) opts.io.out(`imported ${added} starter sources (set FEEDLOOM_STARTER_SOURCES=0 to skip)\n`);
   }
   const feeds = { maxAgeSeconds: rt.config.feedMaxAgeSeconds, cacheSeconds: rt.config.feedCacheSeconds, hub: rt.config.websubHub ?? null };
-  const app = createApp({ db: rt.db, baseUrl: rt.config.baseUrl, log: rt.log, feeds });
+  const app = createApp({ db: rt.db, baseUrl: rt.config.baseUrl, log: rt.log, feeds, adminToken: rt.config.adminToken, ingest: rt });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serveHttp({ fetch: app.fetch, port: opts.port, hostname: rt.config.host }, () => resolve(s));
     s.once("error", reject);

@@ -17,10 +17,34 @@ export function newSourceRow(url: string, title: string | null = null): NewSourc
   return { url, title, host: new URL(url).hostname.toLowerCase() };
 }
 
-export async function addSource(db: Db, input: { url: string; title?: string | null }): Promise<Source> {
-  const existing = await db.selectFrom("sources").select("id").where("url", "=", input.url).executeTakeFirst();
-  if (existing) throw new DuplicateSourceError(existing.id);
-  return db.insertInto("sources").values(newSourceRow(input.url, input.title ?? null)).returningAll().executeTakeFirstOrThrow();
+export interface SourceInput {
+  url: string;
+  title?: string | null;
+  /** Items kept on the first fetch: undefined/null every item, 0 none, N the last N days. */
+  backfillDays?: number | null;
+  intervalSeconds?: number;
+}
+
+/**
+ * Register a source. A URL that is already a source is refused with its id; one that was removed
+ * (kept as a row so its articles still cite it) comes back, due now, with the new settings.
+ */
+export async function addSource(db: Db, input: SourceInput): Promise<Source> {
+  const existing = await db.selectFrom("sources").select(["id", "deleted_at"]).where("url", "=", input.url).executeTakeFirst();
+  if (existing && existing.deleted_at === null) throw new DuplicateSourceError(existing.id);
+  const settings = {
+    ...(input.backfillDays !== undefined ? { backfill_days: input.backfillDays } : {}),
+    ...(input.intervalSeconds !== undefined ? { fetch_interval_seconds: input.intervalSeconds } : {}),
+  };
+  if (existing) {
+    return db
+      .updateTable("sources")
+      .set({ ...settings, title: input.title ?? null, deleted_at: null, enabled: true, disabled_reason: null, error_count: 0, failing_since: null, next_fetch_at: new Date(), updated_at: new Date() })
+      .where("id", "=", existing.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+  return db.insertInto("sources").values({ ...newSourceRow(input.url, input.title ?? null), ...settings }).returningAll().executeTakeFirstOrThrow();
 }
 
 /** Put a paused or retired source back into rotation, due now. Returns it, or undefined if unknown. */
@@ -29,6 +53,7 @@ export function resumeSource(db: Db, id: number): Promise<Source | undefined> {
     .updateTable("sources")
     .set({ enabled: true, disabled_reason: null, error_count: 0, failing_since: null, next_fetch_at: new Date(), updated_at: new Date() })
     .where("id", "=", id)
+    .where("deleted_at", "is", null)
     .returningAll()
     .executeTakeFirst();
 }
@@ -38,7 +63,7 @@ export function recentFetches(db: Db, sourceId: number, limit = 10): Promise<Fet
 }
 
 export function listSources(db: Db): Promise<Source[]> {
-  return db.selectFrom("sources").selectAll().orderBy("id").execute();
+  return db.selectFrom("sources").selectAll().where("deleted_at", "is", null).orderBy("id").execute();
 }
 
 export async function enabledSourceIds(db: Db): Promise<number[]> {
@@ -47,7 +72,7 @@ export async function enabledSourceIds(db: Db): Promise<number[]> {
 }
 
 export function getSource(db: Db, id: number): Promise<Source | undefined> {
-  return db.selectFrom("sources").selectAll().where("id", "=", id).executeTakeFirst();
+  return db.selectFrom("sources").selectAll().where("id", "=", id).where("deleted_at", "is", null).executeTakeFirst();
 }
 
 export interface ClaimOptions {

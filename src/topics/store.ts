@@ -1,6 +1,7 @@
 // Topics as rows, and the story–topic table that topic feeds read.
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database, Topic } from "../db/schema.ts";
+import { topicMatches } from "../metrics.ts";
 import { htmlToText } from "../text/html.ts";
 import { topicDefinitionSchema } from "./definition.ts";
 import { compileTopic, matchTopics, type CompiledTopic } from "./match.ts";
@@ -60,6 +61,7 @@ export async function matchStories(db: Db, storyIds: number[], topics: CompiledT
   const links = matched.flatMap((m) => m.topics.map((t) => ({ story_id: m.storyId, topic_id: t.id })));
   await db.deleteFrom("story_topics").where("story_id", "in", ids).execute();
   if (links.length > 0) await db.insertInto("story_topics").values(links).execute();
+  topicMatches.inc(links.length);
   return [...new Set(matched.flatMap((m) => m.topics.map((t) => t.slug)))].sort();
 }
 
