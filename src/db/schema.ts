@@ -73,6 +73,8 @@ export interface StoriesTable {
   updated_at: Timestamp;
   canonical_article_id: number | null;
   created_at: Generated<Date>;
+  /** Weighted full-text vector (title A, categories B, lead C, body D), written by src/search/index.ts. */
+  search: ColumnType<string | null, never, never>;
 }
 
 export interface ArticlesTable {
@@ -114,6 +116,18 @@ export interface StoryTopicsTable {
   matched_at: Generated<Date>;
 }
 
+/** A topic whose stored stories are being re-matched in the background (jobs/rematch-topics.ts). */
+export interface TopicRematchTable {
+  topic_id: number;
+  /** Stories with an id below this are still to do; null: start from the newest. */
+  next_before: number | null;
+  requested_at: Generated<Date>;
+  lease_owner: string | null;
+  lease_expires_at: NullableTimestamp;
+  scanned: Generated<number>;
+  matched: Generated<number>;
+}
+
 export interface SettingsTable {
   key: string;
   value: ColumnType<unknown, string, string>;
@@ -126,6 +140,7 @@ export interface Database {
   articles: ArticlesTable;
   topics: TopicsTable;
   story_topics: StoryTopicsTable;
+  topic_rematch: TopicRematchTable;
   fetch_log: FetchLogTable;
   source_moves: SourceMovesTable;
 }

@@ -12,8 +12,8 @@ import { parseFeed, type ParsedFeed } from "../parse/feed.ts";
 import { nextSourceState, type FetchFacts, type SchedulePolicy, type SourceStateUpdate } from "../schedule/source-state.ts";
 import { storeArticles } from "../store/articles.ts";
 import { moveSource, writeFetchResults, type FetchLogRow } from "../store/fetch-state.ts";
-import type { CompiledTopic } from "../topics/match.ts";
-import { articleText, matchStories } from "../topics/store.ts";
+import type { CompiledTopic, MatchArticle } from "../topics/match.ts";
+import { matchArticle, matchStories } from "../topics/store.ts";
 
 export interface IngestContext {
   db: Kysely<Database>;
@@ -89,7 +89,7 @@ export async function ingestSource(ctx: IngestContext, source: Source, owner: st
     const known = new Map(
       rows.flatMap((r) => {
         const input = r.storyCreated ? inputs.get(r.identity) : undefined;
-        return input ? [[r.storyId, articleText(input)] as const] : [];
+        return input ? [[r.storyId, [matchArticle(input, { id: source.id, url: source.url })]] satisfies [number, MatchArticle[]]] : [];
       }),
     );
     await matchStories(trx, rows.filter((r) => r.change !== "unchanged").map((r) => r.storyId), topics, known);
