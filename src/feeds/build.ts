@@ -21,6 +21,8 @@ export interface FeedMeta {
   topicUpdated: Date;
   baseUrl: string;
   version: string;
+  /** Links other than a topic's (a search feed): the HTML page and this feed's own URL. */
+  links?: { home: string; self: string };
 }
 
 export interface BuiltFeed {
@@ -70,22 +72,22 @@ function feedUpdated(stories: StoryView[], meta: FeedMeta): Date {
 
 export function buildFeed(format: FeedFormat, meta: FeedMeta, stories: StoryView[]): BuiltFeed {
   const updated = feedUpdated(stories, meta);
-  const self = `${meta.baseUrl}/topics/${meta.slug}.${format}`;
+  const self = meta.links?.self ?? `${meta.baseUrl}/topics/${meta.slug}.${format}`;
   const body = format === "json" ? jsonFeed(meta, stories, self) : xmlFeed(format, meta, stories, updated);
   return { body, contentType: feedContentTypes[format], updated };
 }
 
 function xmlFeed(format: "rss" | "atom", meta: FeedMeta, stories: StoryView[], updated: Date): string {
   const feed = new Feed({
-    id: `${meta.baseUrl}/topics/${meta.slug}`,
+    id: meta.links?.home ?? `${meta.baseUrl}/topics/${meta.slug}`,
     title: clean(`${meta.title} · feedloom`),
     description: clean(meta.description),
-    link: `${meta.baseUrl}/topics/${meta.slug}`,
+    link: meta.links?.home ?? `${meta.baseUrl}/topics/${meta.slug}`,
     language: "en",
     updated,
     generator: `feedloom ${meta.version}`,
     ttl: 30,
-    feedLinks: { [format]: `${meta.baseUrl}/topics/${meta.slug}.${format}` },
+    feedLinks: { [format]: meta.links?.self ?? `${meta.baseUrl}/topics/${meta.slug}.${format}` },
   });
   for (const s of stories) {
     const first = s.articles[0];
@@ -110,7 +112,7 @@ function jsonFeed(meta: FeedMeta, stories: StoryView[], self: string): string {
   return JSON.stringify({
     version: "https://jsonfeed.org/version/1.1",
     title: `${meta.title} · feedloom`,
-    home_page_url: `${meta.baseUrl}/topics/${meta.slug}`,
+    home_page_url: meta.links?.home ?? `${meta.baseUrl}/topics/${meta.slug}`,
     feed_url: self,
     description: meta.description,
     language: "en",

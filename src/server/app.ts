@@ -10,6 +10,8 @@ import { decodeCursor, encodeCursor, listStories, type StoryCursor, type StoryVi
 import { getTopicBySlug, listTopics } from "../topics/store.ts";
 import { version } from "../version.ts";
 import { indexPage } from "./pages.ts";
+import { searchRoutes } from "../api/search.ts";
+import { topicsApi } from "../api/topics.ts";
 
 export interface AppContext {
   db: Kysely<Database>;
@@ -105,6 +107,9 @@ export function createApp(ctx: AppContext): Hono {
       })),
     });
   });
+
+  app.route("/api/topics", topicsApi(ctx));
+  app.route("/", searchRoutes(ctx));
 
   app.notFound((c) => c.text("not found", 404));
   // Internals go to the log, never to the client.

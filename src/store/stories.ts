@@ -80,7 +80,7 @@ export async function listStories(
   return { stories, next: rows.length > opts.limit && last ? { published: last.published_at, id: last.id } : null };
 }
 
-interface StoryRow {
+export interface StoryRow {
   id: number;
   uuid: string;
   title: string;
@@ -89,7 +89,8 @@ interface StoryRow {
   canonical_article_id: number | null;
 }
 
-async function hydrate(db: Kysely<Database>, rows: StoryRow[]): Promise<StoryView[]> {
+/** Stories with their articles, sources and topics, in the order given. */
+export async function hydrate(db: Kysely<Database>, rows: StoryRow[]): Promise<StoryView[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const [articles, topics] = await Promise.all([

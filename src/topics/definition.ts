@@ -39,13 +39,34 @@ const termObject = z
 export type TermObject = z.infer<typeof termObject>;
 export type Expr = string | TermObject | { any: Expr[] } | { all: Expr[] };
 
-export const exprSchema: z.ZodType<Expr> = z.lazy(() =>
-  z.union([
-    termText,
-    termObject,
-    z.object({ any: z.array(exprSchema).min(1, "give at least one term") }).strict(),
-    z.object({ all: z.array(exprSchema).min(1, "give at least one term") }).strict(),
-  ]),
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * A union whose branch is chosen by the value's shape, so an error names the real field
+ * ("match.any.1.term: a term cannot be empty") instead of "invalid input" for the whole union.
+ */
+function byShape<T>(pick: (v: unknown) => z.ZodType<T> | null, expected: string): z.ZodType<T> {
+  return z.unknown().transform((v, ctx): T => {
+    const schema = pick(v);
+    if (!schema) {
+      ctx.addIssue({ code: "custom", message: `must be ${expected}` });
+      return z.NEVER;
+    }
+    const r = schema.safeParse(v);
+    if (!r.success) {
+      for (const issue of r.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path as PropertyKey[] });
+      return z.NEVER;
+    }
+    return r.data;
+  }) as unknown as z.ZodType<T>;
+}
+
+const anyExpr: z.ZodType<{ any: Expr[] }> = z.lazy(() => z.object({ any: z.array(exprSchema).min(1, "give at least one term") }).strict());
+const allExpr: z.ZodType<{ all: Expr[] }> = z.lazy(() => z.object({ all: z.array(exprSchema).min(1, "give at least one term") }).strict());
+
+export const exprSchema: z.ZodType<Expr> = byShape<Expr>(
+  (v) => (typeof v === "string" ? termText : !isObject(v) ? null : "term" in v ? termObject : "any" in v ? anyExpr : "all" in v ? allExpr : null),
+  'a term ("nato"), {"term": …}, {"any": [...]} or {"all": [...]}',
 );
 
 const weight = z.number().min(0).max(100);
@@ -68,11 +89,15 @@ export const fullDefinitionSchema = z
 
 export type FullDefinition = z.infer<typeof fullDefinitionSchema>;
 
-export const topicDefinitionSchema = z.union([
-  z.object({ all: z.literal(true) }).strict(),
-  z.object({ any: z.array(exprSchema).min(1, "give at least one term") }).strict(),
-  fullDefinitionSchema,
-]);
+const everyStory = z.object({ all: z.literal(true) }).strict();
+const legacyAny = z.object({ any: z.array(exprSchema).min(1, "give at least one term") }).strict();
+
+type Definition = z.infer<typeof everyStory> | z.infer<typeof legacyAny> | FullDefinition;
+
+export const topicDefinitionSchema: z.ZodType<Definition> = byShape<Definition>(
+  (v) => (!isObject(v) ? null : "match" in v ? fullDefinitionSchema : "any" in v ? legacyAny : "all" in v ? everyStory : null),
+  '{"match": …, "exclude"?: …, …} (or {"any": [terms]}, or {"all": true} for every story)',
+);
 
 export type TopicDefinition = z.infer<typeof topicDefinitionSchema>;
 
