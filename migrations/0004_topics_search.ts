@@ -96,7 +96,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       RETURNING id`.execute(db);
     // Stories stored under the old definition are filed again in the background (nothing to do on a new database).
     for (const row of updated.rows) {
-      await sql`INSERT INTO topic_rematch (topic_id) SELECT ${row.id} WHERE EXISTS (SELECT 1 FROM stories) ON CONFLICT (topic_id) DO UPDATE SET next_before = NULL, requested_at = now()`.execute(db);
+      await sql`INSERT INTO topic_rematch (topic_id) SELECT ${row.id}::bigint WHERE EXISTS (SELECT 1 FROM stories) ON CONFLICT (topic_id) DO UPDATE SET next_before = NULL, requested_at = now()`.execute(db);
     }
   }
 }
