@@ -85,7 +85,7 @@ function indexField(tokens: Token[]): FieldIndex {
   });
   const words = tokens.filter((t) => /^\p{L}{4,}/u.test(t.raw));
   const capitalised = words.filter((t) => /^\p{Lu}/u.test(t.raw)).length;
-  return { tokens, byKey, byLower, sortedLower: [...byLower.keys()].sort(), titleCase: words.length >= 3 && capitalised / words.length >= 0.6 };
+  return { tokens, byKey, byLower, sortedLower: [...byLower.keys()].sort(), titleCase: words.length >= 3 && capitalised / words.length >= 0.8 };
 }
 
 const SENTENCE_END = /(?<=[.!?…])\s+(?=["'«“(]?[\p{Lu}\p{N}])/u;
