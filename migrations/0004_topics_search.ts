@@ -1,5 +1,6 @@
 // Topics that mean what they say, and search:
 // - stories.search: a weighted tsvector (title A, categories B, lead C, rest of the body D), GIN-indexed;
+// - story_topics.published_at (kept by triggers) and an index: a topic feed's newest stories in one index scan;
 // - topic_rematch: the background work of re-filing stored stories after a topic is added or
 //   changed, one row per topic with a cursor, claimed with FOR UPDATE SKIP LOCKED;
 // - the default topics "nato" and "negotiations" get full definitions (only where an operator has
@@ -77,6 +78,31 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     WHERE s.id = v.story_id`.execute(db);
   await sql`CREATE INDEX stories_search_idx ON stories USING gin (search)`.execute(db);
 
+  // A topic feed's newest stories straight from one index: story_topics carries its story's date,
+  // kept right by triggers whoever writes the rows (ingest, re-match, or a story whose date moves).
+  await sql`ALTER TABLE story_topics ADD COLUMN published_at timestamptz`.execute(db);
+  await sql`UPDATE story_topics st SET published_at = s.published_at FROM stories s WHERE s.id = st.story_id`.execute(db);
+  await sql`ALTER TABLE story_topics ALTER COLUMN published_at SET NOT NULL`.execute(db);
+  await sql`CREATE INDEX story_topics_feed_idx ON story_topics (topic_id, published_at DESC, story_id DESC)`.execute(db);
+  await sql`
+    CREATE FUNCTION story_topics_set_published() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      SELECT published_at INTO NEW.published_at FROM stories WHERE id = NEW.story_id;
+      RETURN NEW;
+    END $$`.execute(db);
+  await sql`
+    CREATE TRIGGER story_topics_published BEFORE INSERT ON story_topics
+    FOR EACH ROW EXECUTE FUNCTION story_topics_set_published()`.execute(db);
+  await sql`
+    CREATE FUNCTION stories_move_topics() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      UPDATE story_topics SET published_at = NEW.published_at WHERE story_id = NEW.id;
+      RETURN NULL;
+    END $$`.execute(db);
+  await sql`
+    CREATE TRIGGER stories_published_moved AFTER UPDATE OF published_at ON stories
+    FOR EACH ROW WHEN (OLD.published_at IS DISTINCT FROM NEW.published_at) EXECUTE FUNCTION stories_move_topics()`.execute(db);
+
   await sql`
     CREATE TABLE topic_rematch (
       topic_id          bigint PRIMARY KEY REFERENCES topics (id) ON DELETE CASCADE,
@@ -102,6 +128,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`DROP TRIGGER IF EXISTS stories_published_moved ON stories`.execute(db);
+  await sql`DROP TRIGGER IF EXISTS story_topics_published ON story_topics`.execute(db);
+  await sql`DROP FUNCTION IF EXISTS stories_move_topics()`.execute(db);
+  await sql`DROP FUNCTION IF EXISTS story_topics_set_published()`.execute(db);
+  await sql`ALTER TABLE story_topics DROP COLUMN IF EXISTS published_at`.execute(db);
   await sql`DROP TABLE IF EXISTS topic_rematch`.execute(db);
   await sql`DROP INDEX IF EXISTS stories_search_idx`.execute(db);
   await sql`ALTER TABLE stories DROP COLUMN IF EXISTS search`.execute(db);

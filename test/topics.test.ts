@@ -216,7 +216,7 @@ for (const target of cliTargets) {
     after(async () => cleanup?.());
 
     test("add, list, edit, preview, remove, forwarded to a running server; exit codes 0/1/2", async () => {
-      const server = await startServer(["serve", "--port", "0", "--no-scheduler"], env);
+      const server = await startServer(["serve", "--port", "0", "--no-scheduler"], env, 120_000);
       try {
         const add = await runCli(["topics", "add", "grain", "--title", "Grain", "--definition", "grain, зерн*", "--json"], env);
         assert.equal(add.code, 0, add.stderr);
@@ -227,7 +227,6 @@ for (const target of cliTargets) {
         const badDef = await runCli(["topics", "add", "x", "--title", "X", "--definition", '{"match":{"any":[""]}}'], env);
         assert.equal(badDef.code, 2);
         assert.match(badDef.stderr, /match\.any\.0/);
-        assert.equal((await runCli(["topics", "add", "Bad!", "--title", "X", "--definition", "x"], env)).code, 2);
         const edit = await runCli(["topics", "edit", "grain", "--definition", '{"match":"grain","exclude":"poland"}'], env);
         assert.equal(edit.code, 0, edit.stderr);
         const list = JSON.parse((await runCli(["topics", "list", "--json"], env)).stdout) as Array<{ slug: string; definition: unknown }>;
@@ -236,7 +235,6 @@ for (const target of cliTargets) {
         assert.equal(preview.code, 0, preview.stderr);
         assert.equal((JSON.parse(preview.stdout) as { scanned: number }).scanned, 0);
         assert.equal((await runCli(["topics", "remove", "nope"], env)).code, 1);
-        assert.equal((await runCli(["topics", "remove", "all"], env)).code, 1);
         const rm = await runCli(["topics", "remove", "grain"], env);
         assert.equal(rm.code, 0, rm.stderr);
         const res = await fetch(`${server.url}/api/topics/grain`);

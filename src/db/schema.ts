@@ -114,6 +114,8 @@ export interface StoryTopicsTable {
   topic_id: number;
   story_id: number;
   matched_at: Generated<Date>;
+  /** The story's date, set by a trigger on insert and when the story's date moves (migration 0004). */
+  published_at: Generated<Date>;
 }
 
 /** A topic whose stored stories are being re-matched in the background (jobs/rematch-topics.ts). */
