@@ -9,8 +9,12 @@ import { splitLead, type MatchArticle } from "../topics/match.ts";
 type Db = Kysely<Database> | Transaction<Database>;
 
 export const SEARCH_CONFIG = "russian";
-/** A body longer than this is cut before indexing (tsvector positions stop at 16,383 anyway). */
-const MAX_BODY_CHARS = 100_000;
+/**
+ * Each article's body is cut before indexing, and the story's too: positions stop at 16,383 anyway,
+ * and on the embedded database a long to_tsvector blocks the event loop (PGlite runs in this thread).
+ */
+const MAX_ARTICLE_BODY_CHARS = 10_000;
+const MAX_BODY_CHARS = 50_000;
 
 export interface SearchFields {
   title: string;
@@ -23,13 +27,13 @@ export function searchFields(articles: MatchArticle[]): SearchFields {
   const leads: string[] = [];
   const bodies: string[] = [];
   for (const a of articles) {
-    const { lead, body } = splitLead(a.text);
+    const { lead, body } = splitLead(a.text.slice(0, MAX_ARTICLE_BODY_CHARS));
     leads.push(lead);
     bodies.push(body);
   }
   return {
-    title: articles.map((a) => a.title).join("\n"),
-    tags: articles.flatMap((a) => a.categories).join("\n"),
+    title: articles.map((a) => a.title).join("\n").slice(0, 10_000),
+    tags: articles.flatMap((a) => a.categories).join("\n").slice(0, 10_000),
     lead: leads.join("\n"),
     body: bodies.join("\n").slice(0, MAX_BODY_CHARS),
   };

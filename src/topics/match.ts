@@ -117,8 +117,11 @@ function hostOf(url: string | null): string | null {
   }
 }
 
+/** Text beyond this is not read for matching: a topic is decided long before, and ingest must not stall on a huge body. */
+const MAX_TEXT_CHARS = 100_000;
+
 export function prepareArticle(a: MatchArticle): PreparedArticle {
-  const { lead, body } = splitLead(a.text);
+  const { lead, body } = splitLead(a.text.slice(0, MAX_TEXT_CHARS));
   const tags: Token[] = [];
   for (const c of a.categories) {
     if (tags.length > 0) tags.push(SEPARATOR);
