@@ -4,6 +4,7 @@ import cron from "node-cron";
 import type { IngestContext } from "../src/ingest/source.ts";
 import { runFetchCycle } from "./fetch-cycle.ts";
 import { runRetention } from "./retention.ts";
+import { runTopicRematch } from "./rematch-topics.ts";
 
 export interface Scheduler {
   /** Stop waking, stop claiming, and wait for the sources in flight. */
@@ -30,6 +31,7 @@ export function startScheduler(ctx: IngestContext, opts: { concurrency: number; 
     });
     if (outcomes.length > 0) ctx.log.info("fetch cycle done", { sources: outcomes.length, ms: Date.now() - started });
     if (opts.retentionDays) await runRetention(ctx.db, opts.retentionDays, { log: ctx.log }).catch((err: unknown) => ctx.log.error("retention failed", { error: err instanceof Error ? err.message : String(err) }));
+    await runTopicRematch(ctx, { signal: abort.signal }).catch((err: unknown) => ctx.log.error("topic re-match failed", { error: err instanceof Error ? err.message : String(err) }));
   };
   let busy = false;
   // noOverlap covers cron's own runs; this also covers the first run, started by hand below.

@@ -12,6 +12,7 @@ import { version } from "../version.ts";
 import { fetchLogJson, outcomeLine, sourceDetails, sourceJson, sourcesTable } from "./format.ts";
 import { progressBar, sourcesToFetch } from "./progress.ts";
 import { registerSourceCommands } from "./sources.ts";
+import { registerTopicCommands } from "./topics.ts";
 
 export interface CliContext {
   config: Config;
@@ -126,6 +127,8 @@ export function buildProgram(ctx: CliContext, result: { code: number }): Command
       if (!source) throw new CliError(`no source with id ${id}; \`feedloom sources list\` shows them`);
       io.out(`resumed source ${id}: it will be fetched in the next cycle (or now, with \`feedloom fetch --source ${id}\`)\n`);
     });
+
+  registerTopicCommands(program, ctx);
 
   return program;
 }

@@ -85,6 +85,8 @@ export interface StoriesTable {
   updated_at: Timestamp;
   canonical_article_id: number | null;
   created_at: Generated<Date>;
+  /** Weighted full-text vector (title A, categories B, lead C, body D), written by src/search/index.ts. */
+  search: ColumnType<string | null, never, never>;
 }
 
 export interface ArticlesTable {
@@ -124,6 +126,20 @@ export interface StoryTopicsTable {
   topic_id: number;
   story_id: number;
   matched_at: Generated<Date>;
+  /** The story's date, set by a trigger on insert and when the story's date moves (migration 0004). */
+  published_at: Generated<Date>;
+}
+
+/** A topic whose stored stories are being re-matched in the background (jobs/rematch-topics.ts). */
+export interface TopicRematchTable {
+  topic_id: number;
+  /** Stories with an id below this are still to do; null: start from the newest. */
+  next_before: number | null;
+  requested_at: Generated<Date>;
+  lease_owner: string | null;
+  lease_expires_at: NullableTimestamp;
+  scanned: Generated<number>;
+  matched: Generated<number>;
 }
 
 export interface SettingsTable {
@@ -138,6 +154,7 @@ export interface Database {
   articles: ArticlesTable;
   topics: TopicsTable;
   story_topics: StoryTopicsTable;
+  topic_rematch: TopicRematchTable;
   fetch_log: FetchLogTable;
   source_moves: SourceMovesTable;
   tombstones: TombstonesTable;

@@ -11,9 +11,9 @@ import { storiesMerged } from "../metrics.ts";
 import { storeArticles } from "../store/articles.ts";
 import { admitArticles } from "./admit.ts";
 import { moveSource, writeFetchResults, type FetchLogRow } from "../store/fetch-state.ts";
-import type { CompiledTopic } from "../topics/match.ts";
+import type { CompiledTopic, MatchArticle } from "../topics/match.ts";
 import { announceTopicChange } from "../topics/changes.ts";
-import { articleText, matchStories } from "../topics/store.ts";
+import { matchArticle, matchStories } from "../topics/store.ts";
 import { readFeed, type FeedReader } from "./read-feed.ts";
 
 export interface IngestContext {
@@ -91,7 +91,7 @@ export async function ingestSource(ctx: IngestContext, source: Source, owner: st
     const known = new Map(
       rows.flatMap((r) => {
         const input = r.storyCreated ? inputs.get(r.identity) : undefined;
-        return input ? [[r.storyId, articleText(input)] as const] : [];
+        return input ? [[r.storyId, [matchArticle(input, { id: source.id, url: source.url })]] satisfies [number, MatchArticle[]]] : [];
       }),
     );
     changedTopics = await matchStories(trx, rows.filter((r) => r.change !== "unchanged").map((r) => r.storyId), topics, known);

@@ -1,6 +1,6 @@
 // The HTTP face: topic feeds, the public stories API and a health check. Thin: every answer is
 // a query from src/store and a rendering from src/feeds.
-import { Hono, type Context } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { Database } from "../db/schema.ts";
@@ -10,9 +10,12 @@ import { getTopicBySlug, listTopics } from "../topics/store.ts";
 import { version } from "../version.ts";
 import { pageError, pageNotFound, registerPages } from "../ui/routes.tsx";
 import { registerFeedRoutes, type FeedSettings } from "./feeds.ts";
+import { requireAdmin } from "../api/auth.ts";
 import { observeApp, registerApi } from "../api/index.ts";
 import { registerRoute } from "../api/openapi.ts";
 import type { IngestContext } from "../ingest/source.ts";
+import { searchRoutes } from "../api/search.ts";
+import { topicsApi } from "../api/topics.ts";
 
 export interface AppContext {
   db: Kysely<Database>;
@@ -110,6 +113,13 @@ export function createApp(ctx: AppContext): Hono {
     });
   });
 
+  // Topics: reading one is public like the list; creating, changing, removing and previewing are admin work.
+  const topicAdmin = requireAdmin(ctx.adminToken);
+  const guardTopics: MiddlewareHandler = (c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : topicAdmin(c, next));
+  app.use("/api/topics", guardTopics);
+  app.use("/api/topics/*", guardTopics);
+  app.route("/api/topics", topicsApi(ctx));
+  app.route("/", searchRoutes(ctx));
   registerApi(app, ctx);
 
   app.notFound(pageNotFound);

@@ -69,9 +69,10 @@ export async function listStories(
     .innerJoin("stories as s", "s.id", "st.story_id")
     .select(["s.id", "s.uuid", "s.title", "s.published_at", "s.updated_at", "s.canonical_article_id"])
     .where("st.topic_id", "=", opts.topicId)
-    .$if(before != null, (q) => q.where(sql<boolean>`(s.published_at, s.id) < (${before?.published ?? null}, ${before?.id ?? null})`))
-    .orderBy("s.published_at", "desc")
-    .orderBy("s.id", "desc")
+    // story_topics carries the story's date (migration 0004): the newest of a topic come from one index.
+    .$if(before != null, (q) => q.where(sql<boolean>`(st.published_at, st.story_id) < (${before?.published ?? null}, ${before?.id ?? null})`))
+    .orderBy("st.published_at", "desc")
+    .orderBy("st.story_id", "desc")
     .limit(opts.limit + 1)
     .execute();
   const page = rows.slice(0, opts.limit);
