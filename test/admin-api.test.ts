@@ -377,10 +377,11 @@ for (const kind of databaseKinds) {
       assert.equal(body.properties.intervalSeconds!.minimum, 300);
       assert.equal(body.additionalProperties, false);
       for (const status of ["200", "201", "400", "401", "403", "409", "422"]) assert.ok(post.responses[status], status);
-      for (const [path, method] of <Array<[string, string]>>[["/api/sources/{id}", "patch"], ["/api/sources/{id}", "delete"], ["/api/sources/{id}/fetch", "post"], ["/api/sources/import", "post"], ["/api/sources.opml", "get"], ["/api/stories", "get"], ["/readyz", "get"], ["/metrics", "get"]]) {
+      for (const [path, method] of <Array<[string, string]>>[["/api/sources/{id}", "patch"], ["/api/sources/{id}", "delete"], ["/api/sources/{id}/fetch", "post"], ["/api/sources/import", "post"], ["/api/sources.opml", "get"], ["/api/stories", "get"], ["/readyz", "get"], ["/metrics", "get"], ["/api/topics", "post"], ["/api/topics/{slug}", "patch"], ["/api/topics/{slug}", "delete"], ["/api/topics/preview", "post"], ["/api/search", "get"]]) {
         assert.ok(doc.paths[path]?.[method], `${method} ${path}`);
       }
       assert.equal(doc.paths["/api/stories"]!.get!.security, undefined, "public");
+      assert.deepEqual(doc.paths["/api/topics"]!.post!.security, [{ adminToken: [] }], "creating a topic needs the token");
       const page = await off.request("/api/docs");
       const html = await page.text();
       assert.match(html, /<code>POST \/api\/sources<\/code>/);

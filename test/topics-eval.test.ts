@@ -122,8 +122,8 @@ for (const kind of databaseKinds) {
       assert.equal(poland.articles[0]!.reason, "excluded");
       assert.ok(poland.articles[0]!.excludeHits.some((h) => h.term === "Poland" && h.field === "title"));
 
-      const app = createApp({ db: t.handle.db, baseUrl: "http://feedloom.test" });
-      const res = await app.request("/api/topics/preview", { method: "POST", body: JSON.stringify({ definition: { match: "NATO" }, limit: 5 }) });
+      const app = createApp({ db: t.handle.db, baseUrl: "http://feedloom.test", adminToken: "preview-admin-token-0123456789" });
+      const res = await app.request("/api/topics/preview", { method: "POST", body: JSON.stringify({ definition: { match: "NATO" }, limit: 5 }), headers: { authorization: "Bearer preview-admin-token-0123456789" } });
       assert.equal(res.status, 200);
       const body = (await res.json()) as { matched: number; stories: Array<{ title: string; articles: Array<{ hits: Array<{ term: string; field: string }> }> }> };
       assert.ok(body.matched >= 5);

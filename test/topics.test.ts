@@ -165,9 +165,27 @@ for (const kind of databaseKinds) {
     });
 
     test("admin API: create, read, change, remove; bodies validated; the public list keeps its shape", async () => {
-      const app = createApp({ db: t.handle.db, baseUrl: "http://feedloom.test" });
-      const send = (method: string, path: string, body?: unknown) =>
-        app.request(path, { method, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body), headers: { "content-type": "application/json" } });
+      const token = "topics-admin-token-0123456789";
+      const app = createApp({ db: t.handle.db, baseUrl: "http://feedloom.test", adminToken: token });
+      const send = (method: string, path: string, body?: unknown, auth: string | null = `Bearer ${token}`) =>
+        app.request(path, {
+          method,
+          body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+          headers: { "content-type": "application/json", ...(auth ? { authorization: auth } : {}) },
+        });
+      // Changing topics is admin work: no token, or a wrong one, writes nothing.
+      const newTopic = { slug: "truce", title: "Truce", definition: { match: "truce" } };
+      assert.equal((await send("POST", "/api/topics", newTopic, null)).status, 401);
+      assert.equal((await send("POST", "/api/topics", newTopic, "Bearer wrong-token-0123456789")).status, 401);
+      assert.equal((await send("DELETE", "/api/topics/nato", undefined, null)).status, 401);
+      assert.equal((await send("PATCH", "/api/topics/nato", { title: "x" }, null)).status, 401);
+      assert.equal((await send("POST", "/api/topics/preview", { definition: { match: "NATO" } }, null)).status, 401);
+      const off = createApp({ db: t.handle.db, baseUrl: "http://feedloom.test" });
+      const refused = await off.request("/api/topics", { method: "POST", body: JSON.stringify(newTopic), headers: { "content-type": "application/json" } });
+      assert.equal(refused.status, 403, "with no token configured the admin API is off");
+      assert.match(await refused.text(), /FEEDLOOM_ADMIN_TOKEN/);
+      assert.equal((await send("GET", "/api/topics/truce")).status, 404, "nothing was written");
+      assert.equal((await send("GET", "/api/topics/nato", undefined, null)).status, 200, "reading a topic is public");
       const created = await send("POST", "/api/topics", { slug: "ceasefire", title: "Ceasefire", description: "Truces.", definition: { match: { any: ["ceasefire", "truce"] } } });
       assert.equal(created.status, 201);
       const topic = (await created.json()) as { slug: string; feeds: { rss: string }; rematch: unknown };

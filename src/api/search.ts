@@ -9,6 +9,7 @@ import { cleanQuery, searchStories } from "../search/query.ts";
 import { storyJson } from "../server/app.ts";
 import { decodeCursor, encodeCursor, type StoryCursor } from "../store/stories.ts";
 import { version } from "../version.ts";
+import { registerRoute } from "./openapi.ts";
 
 export interface SearchApiContext {
   db: Kysely<Database>;
@@ -76,3 +77,8 @@ export function searchRoutes(ctx: SearchApiContext): Hono {
 
   return app;
 }
+
+registerRoute({
+  method: "get", path: "/api/search", tags: ["public"], admin: false, query: searchQuery, summary: "Stories matching a query (websearch syntax: \"a phrase\", -word, or), newest first",
+  responses: { 200: { description: "`{query, stories, next}`; stories have the /api/stories shape" } },
+});

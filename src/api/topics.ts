@@ -8,6 +8,7 @@ import type { Database } from "../db/schema.ts";
 import { topicDefinitionSchema } from "../topics/definition.ts";
 import { createTopic, deleteTopic, requireTopic, slugSchema, topicCreateSchema, topicInfos, topicJson, topicPatchSchema, TopicError, updateTopic } from "../topics/manage.ts";
 import { previewDefinition, previewJson } from "../topics/preview.ts";
+import { registerRoute } from "./openapi.ts";
 
 export interface TopicsApiContext {
   db: Kysely<Database>;
@@ -121,3 +122,25 @@ export function topicsApi(ctx: TopicsApiContext): Hono {
 
   return api;
 }
+
+// The same schemas describe the routes in /api/openapi.json.
+const slugParams = z.object({ slug: slugSchema });
+registerRoute({
+  method: "post", path: "/api/topics", tags: ["topics"], admin: true, summary: "Create a topic; its stored stories are matched in the background",
+  body: { schema: topicCreateSchema },
+  responses: { 201: { description: "The topic, with its feeds and re-match state" }, 409: { description: "A topic with that slug exists" } },
+});
+registerRoute({ method: "get", path: "/api/topics/{slug}", tags: ["topics"], admin: false, summary: "One topic and its definition", params: slugParams, responses: { 200: { description: "The topic" }, 404: { description: "No such topic" } } });
+registerRoute({
+  method: "patch", path: "/api/topics/{slug}", tags: ["topics"], admin: true, summary: "Change a topic's title, description or definition (a new definition re-matches in the background)",
+  params: slugParams, body: { schema: topicPatchSchema },
+  responses: { 200: { description: "The changed topic" }, 404: { description: "No such topic" }, 409: { description: "A reserved topic's definition cannot change" } },
+});
+registerRoute({
+  method: "delete", path: "/api/topics/{slug}", tags: ["topics"], admin: true, summary: "Remove a topic (its stories stay)", params: slugParams,
+  responses: { 204: { description: "Removed" }, 404: { description: "No such topic" }, 409: { description: "A reserved topic cannot be removed" } },
+});
+registerRoute({
+  method: "post", path: "/api/topics/preview", tags: ["topics"], admin: true, summary: "Which stored stories a definition would match, and why (writes nothing)",
+  body: { schema: previewSchema }, responses: { 200: { description: "Matching stories with their matched terms and fields, and near misses with the reason" } },
+});
