@@ -33,6 +33,7 @@ const envSchema = z.object({
     .string()
     .refine((v) => cron.validate(v), "must be a cron expression such as '* * * * *' (five fields, or six with seconds)")
     .default("* * * * *"),
+  FEEDLOOM_DEDUP_WINDOW_HOURS: z.coerce.number({ message: "must be a number of hours" }).positive("must be more than 0").max(24 * 90, "must be at most 2160 (90 days)").default(72),
   FEEDLOOM_LOG_LEVEL: z.enum(["silent", "error", "warn", "info", "debug"]).default("info"),
 });
 
@@ -57,6 +58,8 @@ export interface Config {
   /** When the scheduler wakes to claim due sources (cron syntax, UTC). */
   fetchSchedule: string;
   logLevel: "silent" | "error" | "warn" | "info" | "debug";
+  /** Copies of an article are looked for this many hours before and after it. */
+  dedupWindowHours: number;
 }
 
 export class ConfigError extends Error {}
@@ -86,5 +89,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pauseAfterSeconds: Math.round(e.FEEDLOOM_PAUSE_AFTER_HOURS * 3600),
     fetchSchedule: e.FEEDLOOM_FETCH_SCHEDULE,
     logLevel: e.FEEDLOOM_LOG_LEVEL,
+    dedupWindowHours: e.FEEDLOOM_DEDUP_WINDOW_HOURS,
   };
 }

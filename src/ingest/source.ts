@@ -4,6 +4,7 @@
 // handed back to the cycle, which writes many such states in one statement.
 import type { Kysely } from "kysely";
 import type { Database, Source } from "../db/schema.ts";
+import type { DedupOptions } from "../dedupe/assign.ts";
 import { fetchFeed, type FetchOptions, type FetchResult } from "../fetch/fetcher.ts";
 import type { Logger } from "../log.ts";
 import { normaliseFeed } from "../normalise/article.ts";
@@ -20,6 +21,8 @@ export interface IngestContext {
   fetch: FetchOptions;
   schedule: SchedulePolicy & { perHost: number };
   log: Logger;
+  /** Deduplication across sources (default: on, 72 h window). */
+  dedup?: DedupOptions;
 }
 
 export interface SourceOutcome {
@@ -83,7 +86,7 @@ export async function ingestSource(ctx: IngestContext, source: Source, owner: st
   const now = new Date();
 
   return ctx.db.transaction().execute(async (trx) => {
-    const rows = await storeArticles(trx, source.id, articles, now);
+    const rows = await storeArticles(trx, source.id, articles, now, ctx.dedup);
     // A story made of just one new article is matched on that article's text, already in hand.
     const inputs = new Map(articles.map((a) => [a.identity, a]));
     const known = new Map(
