@@ -183,8 +183,8 @@ async function findCandidates(trx: Trx, keys: string[][], dates: Date[], windowH
   const times = dates.map((d) => d.getTime());
   const lo = new Date(Math.min(...times) - windowHours * 3_600_000);
   const hi = new Date(Math.max(...times) + windowHours * 3_600_000);
-  const rows = await sql<{ id: number; story_id: number; source_id: number; at: Date; link: string | null; title: string; summary: string | null; content: string | null; dedup_keys: string[] }>`
-    SELECT id, story_id, source_id, coalesce(published_at, first_seen_at) AS at, link, title, summary, content, dedup_keys
+  const rows = await sql<{ id: number; story_id: number; source_id: number; at: Date; link: string | null; canonical_url: string | null; title: string; summary: string | null; content: string | null; dedup_keys: string[] }>`
+    SELECT id, story_id, source_id, coalesce(published_at, first_seen_at) AS at, link, canonical_url, title, summary, content, dedup_keys
     FROM articles
     WHERE dedup_keys && ${`{${all.join(",")}}`}::bigint[]
       AND coalesce(published_at, first_seen_at) BETWEEN ${lo} AND ${hi}
@@ -195,7 +195,7 @@ async function findCandidates(trx: Trx, keys: string[][], dates: Date[], windowH
     sourceId: r.source_id,
     at: r.at,
     keys: new Set(r.dedup_keys.map(String)),
-    features: features(r),
+    features: features(r, r.canonical_url),
   }));
 }
 

@@ -6,6 +6,8 @@ import { key64, minhash, normaliseText, shingleHashes, textFingerprint, words } 
 
 export interface DedupText {
   link: string | null;
+  /** FeedBurner origLink: preferred over `link` for the canonical URL. */
+  origLink?: string | null;
   title: string;
   summary: string | null;
   content: string | null;
@@ -47,7 +49,8 @@ export function titleForms(title: string): string[] {
   return forms;
 }
 
-export function features(a: DedupText): Features {
+/** `canonical` overrides the URL derived from the links (a stored article's canonical_url). */
+export function features(a: DedupText, canonical?: string | null): Features {
   const body = normaliseText(a.content ?? a.summary ?? "");
   const bodyWords = words(body);
   const titleWords = new Set(words(normaliseText(a.title)));
@@ -55,7 +58,7 @@ export function features(a: DedupText): Features {
   const sequence = shingleHashes(bodyWords);
   const textless = own < 8;
   return {
-    canonicalUrl: canonicalUrl(a.link),
+    canonicalUrl: canonical !== undefined ? canonical : canonicalUrl(a.origLink ?? a.link) ?? canonicalUrl(a.link),
     titles: titleForms(a.title),
     sequence,
     shingles: new Set(sequence),
