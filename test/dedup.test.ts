@@ -216,6 +216,9 @@ for (const kind of databaseKinds) {
       const plan = await sql<{ "QUERY PLAN": string }>`EXPLAIN SELECT id FROM articles WHERE dedup_keys && ${`{${keys.join(",")}}`}::bigint[]`.execute(t.handle.db);
       await sql`RESET enable_seqscan`.execute(t.handle.db);
       assert.match(plan.rows.map((r) => r["QUERY PLAN"]).join("\n"), /articles_dedup_keys_idx/);
+      // The lookup function plans its statement that way whatever the table's size.
+      const fn = await sql<{ proconfig: string[] }>`SELECT proconfig FROM pg_proc WHERE proname = 'dedup_candidates'`.execute(t.handle.db);
+      assert.deepEqual(fn.rows[0]?.proconfig, ["enable_seqscan=off"]);
     });
   });
 }

@@ -53,29 +53,41 @@ interface Candidate {
   sourceId: number;
   at: Date;
   keys: Set<string>;
+  /** The sources the candidate's story carries. */
+  storySources: number[];
   features: Features;
 }
 
 /** Serialises deduplicating writers (any number of workers on one database): two copies fetched at once must see each other. */
 const LOCK_KEY = 0x6665_6431; // "fed1"
 
+export interface CopyMatch {
+  /** The existing story joined (after merges), or null when joining an earlier item of the same batch. */
+  storyId: number | null;
+  batchIndex: number | null;
+  match: Match;
+}
+
+export interface Copies {
+  features: Features[];
+  keys: string[][];
+  dates: Date[];
+  /** Per article: the story it joins, or null for a new story. */
+  matches: Array<CopyMatch | null>;
+  /** Stories found to be one: merged story → the story it folds into (already resolved). */
+  merged: Map<number, number>;
+}
+
 /**
- * Stories for new articles, in input order (oldest first). Statements per batch, not per article:
- * one candidate lookup, one id allocation, one story insert per chunk, one update of joined stories.
+ * Finds, for each new article of one source, the story it is a copy of: one candidate query for
+ * the batch (GIN index on dedup_keys, time window), then the decision in memory. Reads only; the
+ * caller holds the dedup lock when it is going to write.
  */
-export async function assignStories(
-  trx: Trx,
-  sourceId: number,
-  articles: ArticleInput[],
-  now: Date,
-  opts: DedupOptions = defaultDedupOptions,
-): Promise<StoryAssignment[]> {
-  if (articles.length === 0) return [];
+export async function findCopies(trx: Trx, sourceId: number, articles: ArticleInput[], now: Date, opts: DedupOptions = defaultDedupOptions): Promise<Copies> {
   const feats = articles.map((a) => features(a));
   const keys = opts.enabled ? feats.map((f) => dedupKeys(f)) : articles.map(() => []);
   const dates = articles.map((a) => storyDate(a, now));
-
-  const matches: Array<{ storyId: number | null; batchIndex: number | null; match: Match } | null> = articles.map(() => null);
+  const matches: Array<CopyMatch | null> = articles.map(() => null);
   // Stories found to be one (an article matched both: a copy had arrived before its original).
   const mergedInto = new Map<number, number>();
   const resolve = (id: number): number => {
@@ -84,9 +96,8 @@ export async function assignStories(
     return r;
   };
   if (opts.enabled) {
-    await sql`SELECT pg_advisory_xact_lock(${LOCK_KEY})`.execute(trx);
     const candidates = await findCandidates(trx, keys, dates, opts.windowHours);
-    const sourcesOf = await storySources(trx, candidates);
+    const sourcesOf = new Map(candidates.map((c) => [c.storyId, new Set(c.storySources)]));
     const windowMs = opts.windowHours * 3_600_000;
     articles.forEach((_, i) => {
       const own = new Set(keys[i]);
@@ -131,6 +142,24 @@ export async function assignStories(
     });
   }
 
+  for (const m of matches) if (m?.storyId != null) m.storyId = resolve(m.storyId);
+  return { features: feats, keys, dates, matches, merged: new Map([...mergedInto.keys()].map((k) => [k, resolve(k)])) };
+}
+
+/**
+ * Stories for new articles, in input order (oldest first). Statements per batch, not per article:
+ * one candidate lookup, one id allocation, one story insert per chunk, one update of joined stories.
+ */
+export async function assignStories(
+  trx: Trx,
+  sourceId: number,
+  articles: ArticleInput[],
+  now: Date,
+  opts: DedupOptions = defaultDedupOptions,
+): Promise<StoryAssignment[]> {
+  if (articles.length === 0) return [];
+  if (opts.enabled) await sql`SELECT pg_advisory_xact_lock(${LOCK_KEY})`.execute(trx);
+  const { features: feats, keys, dates, matches, merged } = await findCopies(trx, sourceId, articles, now, opts);
   const ids = await allocateArticleIds(trx, articles.length);
   const assignments: StoryAssignment[] = articles.map((_, i) => ({
     storyId: 0,
@@ -162,10 +191,10 @@ export async function assignStories(
     const m = matches[i];
     if (!m) return;
     const a = assignments[i] as StoryAssignment;
-    a.storyId = m.storyId !== null ? resolve(m.storyId) : (assignments[m.batchIndex as number] as StoryAssignment).storyId;
+    a.storyId = m.storyId ?? (assignments[m.batchIndex as number] as StoryAssignment).storyId;
     joined.push(i);
   });
-  if (mergedInto.size > 0) await mergeStories(trx, [...mergedInto.keys()].map((loser) => [loser, resolve(loser)] as [number, number]));
+  if (merged.size > 0) await mergeStories(trx, [...merged]);
   await updateJoinedStories(trx, joined.map((i) => ({
     storyId: (assignments[i] as StoryAssignment).storyId,
     articleId: ids[i] as number,
@@ -183,30 +212,18 @@ async function findCandidates(trx: Trx, keys: string[][], dates: Date[], windowH
   const times = dates.map((d) => d.getTime());
   const lo = new Date(Math.min(...times) - windowHours * 3_600_000);
   const hi = new Date(Math.max(...times) + windowHours * 3_600_000);
-  const rows = await sql<{ id: number; story_id: number; source_id: number; at: Date; link: string | null; canonical_url: string | null; title: string; summary: string | null; content: string | null; dedup_keys: string[] }>`
-    SELECT id, story_id, source_id, coalesce(published_at, first_seen_at) AS at, link, canonical_url, title, summary, content, dedup_keys
-    FROM articles
-    WHERE dedup_keys && ${`{${all.join(",")}}`}::bigint[]
-      AND coalesce(published_at, first_seen_at) BETWEEN ${lo} AND ${hi}
-    LIMIT 1000`.execute(trx);
+  // One round trip: the candidates and the sources their stories carry (migrations/0003_dedup.ts).
+  const rows = await sql<{ id: number; story_id: number; source_id: number; at: Date; link: string | null; canonical_url: string | null; title: string; summary: string | null; content: string | null; dedup_keys: string[]; story_sources: Array<string | number> }>`
+    SELECT * FROM dedup_candidates(${`{${all.join(",")}}`}::bigint[], ${lo}, ${hi})`.execute(trx);
   return rows.rows.map((r) => ({
-    id: r.id,
-    storyId: r.story_id,
-    sourceId: r.source_id,
+    id: Number(r.id),
+    storyId: Number(r.story_id),
+    sourceId: Number(r.source_id),
     at: r.at,
     keys: new Set(r.dedup_keys.map(String)),
+    storySources: r.story_sources.map(Number),
     features: features(r, r.canonical_url),
   }));
-}
-
-/** The sources each candidate story carries. */
-async function storySources(trx: Trx, candidates: Candidate[]): Promise<Map<number, Set<number>>> {
-  const storyIds = [...new Set(candidates.map((c) => c.storyId))];
-  const out = new Map<number, Set<number>>();
-  if (storyIds.length === 0) return out;
-  const rows = await trx.selectFrom("articles").select(["story_id", "source_id"]).distinct().where("story_id", "in", storyIds).execute();
-  for (const r of rows) out.set(r.story_id, (out.get(r.story_id) ?? new Set()).add(r.source_id));
-  return out;
 }
 
 /**
