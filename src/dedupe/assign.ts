@@ -61,6 +61,14 @@ interface Candidate {
 /** Serialises deduplicating writers (any number of workers on one database): two copies fetched at once must see each other. */
 const LOCK_KEY = 0x6665_6431; // "fed1"
 
+/**
+ * Takes the deduplication lock until the transaction ends. Taken before a source writes any article
+ * or story, so a story merged by another writer is never half-seen (taking it again is free).
+ */
+export async function lockStories(trx: Trx): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(${LOCK_KEY})`.execute(trx);
+}
+
 export interface CopyMatch {
   /** The existing story joined (after merges), or null when joining an earlier item of the same batch. */
   storyId: number | null;
@@ -158,7 +166,7 @@ export async function assignStories(
   opts: DedupOptions = defaultDedupOptions,
 ): Promise<StoryAssignment[]> {
   if (articles.length === 0) return [];
-  if (opts.enabled) await sql`SELECT pg_advisory_xact_lock(${LOCK_KEY})`.execute(trx);
+  if (opts.enabled) await lockStories(trx);
   const { features: feats, keys, dates, matches, merged } = await findCopies(trx, sourceId, articles, now, opts);
   const ids = await allocateArticleIds(trx, articles.length);
   const assignments: StoryAssignment[] = articles.map((_, i) => ({

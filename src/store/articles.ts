@@ -3,7 +3,7 @@
 // articles are written a chunk at a time: a feed of 50 new items costs a handful of statements.
 import { sql, type Transaction } from "kysely";
 import type { Database } from "../db/schema.ts";
-import { assignStories, defaultDedupOptions, type DedupOptions, type StoryAssignment } from "../dedupe/assign.ts";
+import { assignStories, defaultDedupOptions, lockStories, type DedupOptions, type StoryAssignment } from "../dedupe/assign.ts";
 import { dedupKeys, features } from "../dedupe/features.ts";
 import type { ArticleInput } from "../normalise/article.ts";
 
@@ -52,6 +52,7 @@ export async function storeArticles(trx: Trx, sourceId: number, inputs: ArticleI
   // Oldest first (feeds list newest first), so that an original is stored before its republications.
   const ordered = [...inputs].reverse();
   const fresh = ordered.filter((a) => !byIdentity.has(a.identity));
+  if (dedup.enabled && inputs.some((a) => byIdentity.get(a.identity)?.content_hash !== a.contentHash)) await lockStories(trx);
   const stored: StoredArticle[] = await insertArticles(trx, sourceId, fresh, now, dedup);
   const unchanged: number[] = [];
   for (const input of ordered) {
