@@ -210,6 +210,19 @@ for (const kind of databaseKinds) {
       assert.equal(await t.handle.db.selectFrom("stories").select("id").where("id", "=", Math.max(a!.storyId, b!.storyId)).executeTakeFirst(), undefined);
     });
 
+    test("a lead quoted by a digest and by its original joins the original and merges nothing", async () => {
+      const [digestSource, origSource, briefSource] = [await source(), await source(), await source()];
+      const body = LONG.replace("Kyiv", "Dnipro");
+      const lead = body.split(". ").slice(0, 2).join(". ") + ".";
+      const [o] = await store(origSource, item("o3", "Original report from Dnipro on the talks", body, "Fri, 01 Sep 2023 08:00:00 GMT"));
+      // A digest that opens with the same lead (no intro), then other news.
+      const [d] = await store(digestSource, item("d3", "Morning digest", `${lead} ${DIGEST.split(". ").slice(2).join(". ")}`, "Fri, 01 Sep 2023 09:00:00 GMT"));
+      assert.notEqual(d!.storyId, o!.storyId, "a digest is its own story");
+      const [b] = await store(briefSource, item("b3", "Brief from Dnipro", lead, "Fri, 01 Sep 2023 12:00:00 GMT"));
+      assert.equal(b!.storyId, o!.storyId, "the earliest text that opens with it: the original");
+      assert.ok(await t.handle.db.selectFrom("stories").select("id").where("id", "=", d!.storyId).executeTakeFirst(), "the digest's story is not merged away");
+    });
+
     test("candidates come from the GIN index, not a scan", async () => {
       const keys = dedupKeys(text("NATO and EU discussing possibility of negotiations", LONG));
       await sql`SET enable_seqscan = off`.execute(t.handle.db);

@@ -112,8 +112,10 @@ export async function findCopies(trx: Trx, sourceId: number, articles: ArticleIn
       const at = (dates[i] as Date).getTime();
       const byStory = new Map<number, { match: Match; at: number }>();
       let best: { storyId: number | null; batchIndex: number | null; match: Match; at: number } | null = null;
+      // Full matches before partial ones, then the strongest, then the earliest.
+      const rank = (m: Match) => (m.partial ? 0 : 10) + m.score;
       const better = (m: Match, candAt: number, than: { match: Match; at: number } | null | undefined) =>
-        !than || m.score > than.match.score || (m.score === than.match.score && candAt < than.at);
+        !than || rank(m) > rank(than.match) || (rank(m) === rank(than.match) && candAt < than.at);
       for (const c of candidates) {
         if (Math.abs(c.at.getTime() - at) > windowMs || ![...c.keys].some((k) => own.has(k))) continue;
         const m = decide(feats[i] as Features, c.features);
@@ -132,9 +134,10 @@ export async function findCopies(trx: Trx, sourceId: number, articles: ArticleIn
         if (m && (m.kind === "url" || m.kind === "fingerprint") && better(m, (dates[j] as Date).getTime(), best)) best = { storyId: null, batchIndex: j, match: m, at: (dates[j] as Date).getTime() };
       }
       matches[i] = best;
-      // Every story this article belongs to is one story: the oldest keeps its id (its feed entry),
-      // unless two of them carry one source (never merged on similarity alone).
-      const found = [...byStory.keys()].sort((a, b) => a - b);
+      // Every story this article fully matches is one story: the oldest keeps its id (its feed entry),
+      // unless two of them carry one source (never merged on similarity alone). A partial match (the
+      // new article is a lead or a headline only) never merges: digests quote leads of many stories.
+      const found = [...byStory].filter(([, v]) => !v.match.partial).map(([id]) => id).sort((a, b) => a - b);
       if (found.length > 1 && best?.storyId != null) {
         const survivor = found[0] as number;
         const kept = sourcesOf.get(survivor) ?? new Set<number>();
