@@ -15,7 +15,7 @@
 // nothing by chance. Probe originals and copies are made in JavaScript and stored through the real
 // path, so they carry real keys.
 //
-// Usage: npm run bench:dedup [-- --articles N --probes N --batches N]
+// Usage: npm run bench:dedup [-- --articles N --probes N --batches N --repeat N]
 // Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres): the server to use.
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -33,6 +33,7 @@ const { values: args } = parseArgs({
     probes: { type: "string", default: "300" },
     batches: { type: "string", default: "100" },
     keep: { type: "boolean", default: false },
+    repeat: { type: "string", default: "1" },
   },
 });
 const N = Number(args.articles);
@@ -162,57 +163,71 @@ try {
   console.log(`\n  bulk load ${loadS.toFixed(0)} s (${Math.round(N / loadS).toLocaleString("en")} rows/s), GIN build ${ginS.toFixed(0)} s, average content ${avgLen} chars`);
   for (const s of sizes) console.log(`  size ${s.name}: ${mb(Number(s.bytes))}`);
 
-  // Probe originals, stored through the real path.
-  const src = async (name: string) => Number((await handle.db.insertInto("sources").values({ url: `https://${name}.example/feed`, host: `${name}.example` }).returning("id").executeTakeFirstOrThrow()).id);
-  const origSource = await src("probe-originals");
-  const copySource = await src("probe-copies");
-  const probes = Array.from({ length: PROBES }, newProbe);
-  const originalStory = new Map<Probe, number>();
-  for (let i = 0; i < probes.length; i += 50) {
-    const chunk = probes.slice(i, i + 50);
-    const stored = await handle.db.transaction().execute((trx) => storeArticles(trx, origSource, chunk.map((p) => input(p, html(p.paragraphs))), new Date(END)));
-    const byIdentity = new Map(stored.map((r) => [r.identity, r.storyId]));
-    chunk.forEach((p, j) => originalStory.set(p, byIdentity.get(`bench-${serial - chunk.length + j + 1}`) as number));
-  }
+  // --repeat N: the measurements again on the same load (the load and the GIN build dominate a run).
+  for (let rep = 1; rep <= Number(args.repeat); rep++) {
+    if (Number(args.repeat) > 1) console.log(`  -- measurement ${rep} of ${args.repeat}`);
+      // Probe originals, stored through the real path.
+      const src = async (name: string) => Number((await handle.db.insertInto("sources").values({ url: `https://${name}.example/feed`, host: `${name}.example` }).returning("id").executeTakeFirstOrThrow()).id);
+      const origSource = await src(`probe-originals-${rep}`);
+      const copySource = await src(`probe-copies-${rep}`);
+      const probes = Array.from({ length: PROBES }, newProbe);
+      const originalStory = new Map<Probe, number>();
+      for (let i = 0; i < probes.length; i += 50) {
+        const chunk = probes.slice(i, i + 50);
+        const stored = await handle.db.transaction().execute((trx) => storeArticles(trx, origSource, chunk.map((p) => input(p, html(p.paragraphs))), new Date(END)));
+        const byIdentity = new Map(stored.map((r) => [r.identity, r.storyId]));
+        chunk.forEach((p, j) => originalStory.set(p, byIdentity.get(`bench-${serial - chunk.length + j + 1}`) as number));
+      }
 
-  // One new article at a time: find candidates and decide (read only, rolled back).
-  const copyMs: number[] = [];
-  const freshMs: number[] = [];
-  let found = 0;
-  let wrong = 0;
-  for (const [k, p] of probes.entries()) {
-    for (const copy of [true, false]) {
-      const article = copy ? editedCopy(p) : input(newProbe(), html(newProbe().paragraphs));
-      const t = performance.now();
-      const result = await handle.db.connection().execute((conn) => findCopies(conn as never, copySource, [article], new Date(END)));
-      const ms = performance.now() - t;
-      if (k >= 10) (copy ? copyMs : freshMs).push(ms); // the first few warm the caches
+      // One new article at a time: find candidates and decide (read only, rolled back).
+      const copyMs: number[] = [];
+      const freshMs: number[] = [];
+    const serverMs: number[] = [];
+      let found = 0;
+      let wrong = 0;
+      for (const [k, p] of probes.entries()) {
+        for (const copy of [true, false]) {
+          const article = copy ? editedCopy(p) : input(newProbe(), html(newProbe().paragraphs));
+          const t = performance.now();
+          const result = await handle.db.connection().execute((conn) => findCopies(conn as never, copySource, [article], new Date(END)));
+          const ms = performance.now() - t;
+          if (k >= 10) (copy ? copyMs : freshMs).push(ms); // the first few warm the caches
+          if (k >= 10) {
+        // The same lookup as Postgres times it (the function's own execution, no client or network).
+        const lo = new Date(article.publishedAt!.getTime() - 72 * 3_600_000);
+        const hi = new Date(article.publishedAt!.getTime() + 72 * 3_600_000);
+        const ex = await sql<{ "QUERY PLAN": string }>`EXPLAIN (ANALYZE, TIMING OFF) SELECT * FROM dedup_candidates(${`{${result.keys[0]!.join(",")}}`}::bigint[], ${lo}, ${hi})`.execute(handle.db);
+        const line = ex.rows.map((r) => r["QUERY PLAN"]).find((l) => l.startsWith("Execution Time"));
+        serverMs.push(Number(/([\d.]+) ms/.exec(line ?? "")?.[1] ?? NaN));
+      }
       const m = result.matches[0];
-      if (copy && m?.storyId === originalStory.get(p)) found++;
-      else if (m) wrong++;
-    }
-  }
-  console.log(`  find candidates + decide, one article: copies median ${median(copyMs).toFixed(2)} ms (p95 ${pct(copyMs, 0.95).toFixed(2)}), unrelated median ${median(freshMs).toFixed(2)} ms (p95 ${pct(freshMs, 0.95).toFixed(2)}); copies found ${found}/${probes.length}, wrong joins ${wrong}`);
-  const plan = await handle.db.transaction().execute(async (trx) => {
-    await sql`SET LOCAL enable_seqscan = off`.execute(trx); // as dedup_candidates() plans it
-    return (await sql<{ "QUERY PLAN": string }>`EXPLAIN SELECT id FROM articles WHERE dedup_keys && ARRAY[1,2,3]::bigint[] AND coalesce(published_at, first_seen_at) BETWEEN now() - interval '3 days' AND now()`.execute(trx)).rows.map((r) => r["QUERY PLAN"]);
-  });
-  console.log(`  candidate plan: ${plan.map((l) => l.trim()).join(" | ")}`);
+          if (copy && m?.storyId === originalStory.get(p)) found++;
+          else if (m) wrong++;
+        }
+      }
+      console.log(`  find candidates + decide, one article: copies median ${median(copyMs).toFixed(2)} ms (p95 ${pct(copyMs, 0.95).toFixed(2)}), unrelated median ${median(freshMs).toFixed(2)} ms (p95 ${pct(freshMs, 0.95).toFixed(2)}); copies found ${found}/${probes.length}, wrong joins ${wrong}`);
+    console.log(`  candidate query inside Postgres (EXPLAIN ANALYZE of dedup_candidates): median ${median(serverMs).toFixed(2)} ms (p95 ${pct(serverMs, 0.95).toFixed(2)})`);
+      const plan = await handle.db.transaction().execute(async (trx) => {
+        await sql`SET LOCAL enable_seqscan = off`.execute(trx); // as dedup_candidates() plans it
+        return (await sql<{ "QUERY PLAN": string }>`EXPLAIN SELECT id FROM articles WHERE dedup_keys && ARRAY[1,2,3]::bigint[] AND coalesce(published_at, first_seen_at) BETWEEN now() - interval '3 days' AND now()`.execute(trx)).rows.map((r) => r["QUERY PLAN"]);
+      });
+      console.log(`  candidate plan: ${plan.map((l) => l.trim()).join(" | ")}`);
 
-  // Ingest rate through storeArticles, 50 articles a transaction; a third are copies.
-  for (const enabled of [false, true]) {
-    const batches = Array.from({ length: BATCHES }, () =>
-      Array.from({ length: 50 }, () => (rnd() < 0.33 ? editedCopy(probes[Math.floor(rnd() * probes.length)] as Probe) : input(newProbe(), html(newProbe().paragraphs)))),
-    );
-    const sources = await Promise.all(batches.map((_, i) => src(`rate-${enabled ? "on" : "off"}-${i}`)));
-    const t = performance.now();
-    for (const [i, batch] of batches.entries()) {
-      await handle.db.transaction().execute((trx) => storeArticles(trx, sources[i] as number, batch, new Date(END), { enabled, windowHours: 72 }));
-    }
-    const s = (performance.now() - t) / 1000;
-    console.log(`  ingest through storeArticles, dedup ${enabled ? "on " : "off"}: ${Math.round((BATCHES * 50) / s).toLocaleString("en")} articles/s (${BATCHES * 50} articles in ${s.toFixed(1)} s)`);
+      // Ingest rate through storeArticles, 50 articles a transaction; a third are copies.
+      for (const enabled of [false, true]) {
+        const batches = Array.from({ length: BATCHES }, () =>
+          Array.from({ length: 50 }, () => (rnd() < 0.33 ? editedCopy(probes[Math.floor(rnd() * probes.length)] as Probe) : input(newProbe(), html(newProbe().paragraphs)))),
+        );
+        const sources = await Promise.all(batches.map((_, i) => src(`rate-${rep}-${enabled ? "on" : "off"}-${i}`)));
+        const t = performance.now();
+        for (const [i, batch] of batches.entries()) {
+          await handle.db.transaction().execute((trx) => storeArticles(trx, sources[i] as number, batch, new Date(END), { enabled, windowHours: 72 }));
+        }
+        const s = (performance.now() - t) / 1000;
+        console.log(`  ingest through storeArticles, dedup ${enabled ? "on " : "off"}: ${Math.round((BATCHES * 50) / s).toLocaleString("en")} articles/s (${BATCHES * 50} articles in ${s.toFixed(1)} s)`);
+      }
+      console.log(`  load after: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   }
-  console.log(`  load after: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 } finally {
   await handle.close();
   if (!args.keep) await admin(`DROP DATABASE IF EXISTS ${NAME} WITH (FORCE)`);
