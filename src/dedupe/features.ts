@@ -32,6 +32,8 @@ export const BODY_BANDS = 20;
 export const BODY_ROWS = 2;
 export const LEAD_SHINGLES = 32;
 export const LEAD_HASHES = 8;
+/** Words of a body that are shingled (news articles are shorter; longer texts are cut). */
+export const MAX_WORDS = 2000;
 /** Headlines shorter than this are too generic to join stories on. */
 export const MIN_TITLE_WORDS = 5;
 
@@ -52,7 +54,9 @@ export function titleForms(title: string): string[] {
 /** `canonical` overrides the URL derived from the links (a stored article's canonical_url). */
 export function features(a: DedupText, canonical?: string | null): Features {
   const body = normaliseText(a.content ?? a.summary ?? "");
-  const bodyWords = words(body);
+  // Shingles of the first MAX_WORDS words: enough to tell copies apart, and a huge item (a whole
+  // podcast transcript, a feed's everything-in-one entry) costs no more than a long article.
+  const bodyWords = words(body.length > MAX_WORDS * 12 ? body.slice(0, MAX_WORDS * 12) : body).slice(0, MAX_WORDS);
   const titleWords = new Set(words(normaliseText(a.title)));
   const own = bodyWords.filter((w) => !titleWords.has(w)).length;
   const sequence = shingleHashes(bodyWords);
