@@ -42,6 +42,7 @@ const envSchema = z.object({
     .url({ protocol: /^https?$/, message: "must be the absolute http(s) URL of a WebSub hub" })
     .optional()
     .or(z.literal("").transform(() => undefined)),
+  FEEDLOOM_DEDUP_WINDOW_HOURS: z.coerce.number({ message: "must be a number of hours" }).positive("must be more than 0").max(24 * 90, "must be at most 2160 (90 days)").default(72),
   FEEDLOOM_LOG_LEVEL: z.enum(["silent", "error", "warn", "info", "debug"]).default("info"),
   FEEDLOOM_ADMIN_TOKEN: z
     .string()
@@ -89,6 +90,8 @@ export interface Config {
   adminToken: string | undefined;
   /** Articles older than this many days are deleted (tombstoned); unset: kept forever. */
   retentionDays: number | undefined;
+  /** Copies of an article are looked for this many hours before and after it. */
+  dedupWindowHours: number;
 }
 
 export class ConfigError extends Error {}
@@ -124,5 +127,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     websubHub: e.FEEDLOOM_WEBSUB_HUB,
     adminToken: e.FEEDLOOM_ADMIN_TOKEN,
     retentionDays: e.FEEDLOOM_RETENTION_DAYS,
+    dedupWindowHours: e.FEEDLOOM_DEDUP_WINDOW_HOURS,
   };
 }

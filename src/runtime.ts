@@ -65,6 +65,7 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     fetch: fetchOptions(config),
     schedule: { pauseAfterSeconds: config.pauseAfterSeconds, perHost: config.perHostConcurrency },
     log,
+    dedup: { enabled: true, windowHours: config.dedupWindowHours },
     ...(pool ? { read: pool.read } : {}),
     close: async () => {
       stopListening();

@@ -144,6 +144,38 @@ for (const kind of databaseKinds) {
       assert.deepEqual(Object.keys(article).sort(), ["guid", "id", "link", "published", "source", "title"]);
     });
 
+    test("republications are one story naming every outlet; independent reports stay apart", async () => {
+      const rows = await t.handle.db.selectFrom("articles").select(["id", "story_id", "source_id", "identity"]).execute();
+      const slugOf = new Map([...sourceIds].map(([slug, id]) => [id, slug]));
+      const storyOf = new Map(rows.map((r) => [`${slugOf.get(r.source_id)}:${r.identity}`, r.story_id]));
+      const lang = new Map(L.articles.map((a) => [a.id, a.lang]));
+      const seen = new Map<number, number>();
+      L.stories.forEach((members, i) => {
+        // Translations are a stretch goal: each language's part of a labelled story is one stored story.
+        for (const language of new Set(members.map((id) => lang.get(id)))) {
+          const stored = new Set(members.filter((id) => lang.get(id) === language).map((id) => storyOf.get(id)));
+          assert.equal(stored.size, 1, `labelled story ${i} (${language}) is one stored story: ${members.join(", ")}`);
+          const id = [...stored][0]!;
+          assert.ok(seen.get(id) === undefined || seen.get(id) === i, `stored story ${id} holds two labelled stories`);
+          seen.set(id, i);
+        }
+      });
+      for (const h of L.story_hard_negatives) assert.notEqual(storyOf.get(h.a), storyOf.get(h.b), `${h.kind}: ${h.a} / ${h.b}`);
+
+      const api = (await (await fetch(`${base}/api/stories?limit=200`)).json()) as { stories: ApiStory[] };
+      const seeds = api.stories.filter((s) => s.articles.some((a) => a.guid === "ukranews-964512"));
+      assert.equal(seeds.length, 1, "one entry for the seed story");
+      const seed = seeds[0]!;
+      assert.equal(seed.title, SEED);
+      assert.equal(seed.articles[0]!.guid, "ukranews-964512", "the original is the canonical article");
+      const outlets = new Set(seed.articles.map((a) => [...sourceIds].find(([, id]) => id === a.source.id)![0]));
+      assert.deepEqual([...outlets].sort(), ["blacksea-wire", "capital-daily", "kyiv-pulse", "newsagg", "newsmirror", "ukrnews"]);
+      const rss = await (await fetch(`${base}/topics/nato.rss?limit=200`)).text();
+      assert.equal(rss.split(`<guid isPermaLink="false">urn:uuid:`).length - 1, new Set((await (await fetch(`${base}/api/stories?topic=nato&limit=200`)).json() as { stories: ApiStory[] }).stories.map((s) => s.id)).size);
+      assert.equal(rss.split(SEED).length > 1, true);
+      assert.match(rss, /Reported by/);
+    });
+
     test("feed dates come from the stories, never from the clock", async () => {
       const first = await (await fetch(`${base}/topics/all.atom`)).text();
       await new Promise((r) => setTimeout(r, 1100));
@@ -162,7 +194,13 @@ for (const kind of databaseKinds) {
         .where("articles.guid", "=", "ukranews-964512")
         .executeTakeFirstOrThrow();
       assert.equal(seed.published_at.toISOString(), "2023-09-15T01:43:26.000Z");
-      assert.equal(seed.updated_at.toISOString(), seed.published_at.toISOString());
+      // Its republications joined it: it is as new as the latest of them, not as the fetch.
+      const members = await t.handle.db
+        .selectFrom("articles")
+        .select((eb) => eb.fn.max("published_at").as("latest"))
+        .where("story_id", "=", (await t.handle.db.selectFrom("articles").select("story_id").where("guid", "=", "ukranews-964512").executeTakeFirstOrThrow()).story_id)
+        .executeTakeFirstOrThrow();
+      assert.equal(seed.updated_at.toISOString(), new Date(members.latest as Date).toISOString());
     });
 
     test("/api/stories pages newest first without gaps or repeats", async () => {

@@ -90,7 +90,8 @@ export interface StoriesTable {
 }
 
 export interface ArticlesTable {
-  id: Id;
+  /** Given on insert when a new story must name it as canonical in the same statement (ids come from the sequence). */
+  id: ColumnType<number, number | undefined, never>;
   source_id: number;
   story_id: number;
   identity: string;
@@ -108,6 +109,10 @@ export interface ArticlesTable {
   content_hash: string;
   first_seen_at: Generated<Date>;
   last_seen_at: Generated<Date>;
+  /** The link in canonical form (src/normalise/canonical-url.ts); null when it names no page. */
+  canonical_url: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Hashed keys that find this article's copies (src/dedupe/keys.ts), under a GIN index. int8 comes back as string. */
+  dedup_keys: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface TopicsTable {

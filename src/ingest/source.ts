@@ -4,6 +4,7 @@
 // handed back to the cycle, which writes many such states in one statement.
 import type { Kysely } from "kysely";
 import type { Database, Source } from "../db/schema.ts";
+import type { DedupOptions } from "../dedupe/assign.ts";
 import { fetchFeed, type FetchOptions, type FetchResult } from "../fetch/fetcher.ts";
 import type { Logger } from "../log.ts";
 import { nextSourceState, type FetchFacts, type SchedulePolicy, type SourceStateUpdate } from "../schedule/source-state.ts";
@@ -23,6 +24,8 @@ export interface IngestContext {
   log: Logger;
   /** Decode, parse and normalise a body: on parse threads when given, else inline. */
   read?: FeedReader;
+  /** Deduplication across sources (default: on, 72 h window). */
+  dedup?: DedupOptions;
 }
 
 export interface SourceOutcome {
@@ -84,7 +87,7 @@ export async function ingestSource(ctx: IngestContext, source: Source, owner: st
 
   let changedTopics: string[] = [];
   const ingested = await ctx.db.transaction().execute(async (trx): Promise<IngestResult> => {
-    const rows = await storeArticles(trx, source.id, await admitArticles(trx, source, articles, now), now);
+    const rows = await storeArticles(trx, source.id, await admitArticles(trx, source, articles, now), now, ctx.dedup);
     storiesMerged.inc(rows.filter((r) => r.change === "new" && !r.storyCreated).length);
     // A story made of just one new article is matched on that article's text, already in hand.
     const inputs = new Map(articles.map((a) => [a.identity, a]));

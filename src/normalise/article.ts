@@ -8,6 +8,8 @@ export interface ArticleInput {
   identity: string;
   guid: string | null;
   link: string | null;
+  /** The publisher's own URL when the feed gives one besides `link` (FeedBurner origLink): preferred for deduplication. */
+  origLink?: string | null;
   title: string;
   /** HTML as parsed (sanitising happens at output). */
   summary: string | null;
@@ -44,6 +46,7 @@ function toArticle(item: ParsedItem, identity: string, feedLanguage: string | nu
     identity,
     guid: item.guid,
     link: item.link,
+    origLink: item.origLink ?? null,
     title: item.title,
     summary: item.summaryHtml,
     content: item.contentHtml,

@@ -30,6 +30,8 @@ export interface ParsedItem {
   language?: string | null;
   /** RSS 1.0: the item's rdf:about, as written (its identifier; usually equal to its link). */
   about?: string | null;
+  /** FeedBurner <feedburner:origLink>: the article's own URL when `link` is a feedproxy redirect. */
+  origLink?: string | null;
 }
 
 export interface ParsedFeed {

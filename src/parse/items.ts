@@ -31,7 +31,7 @@ const ITEM_ELEMENTS = [
   "published", "updated", "issued", "created", "modified", "pubdate", "dc:date", "dcterms:issued",
   "dcterms:created", "dcterms:modified", "dc:modified", "atom:published", "atom:updated", "dc:creator",
   "author", "dc:subject", "category", "enclosure", "media:content", "media:thumbnail", "media:group",
-  "source", "dc:language", "dc:title", "media:title",
+  "source", "dc:language", "dc:title", "media:title", "feedburner:origlink",
 ];
 const FEED_ELEMENTS = [
   "title", "dc:title", "subtitle", "tagline", "description", "link", "language", "dc:language", "author",
@@ -283,6 +283,12 @@ function construct(node: XmlObject, name: string, ctx: ItemContext): Construct |
   return readConstruct(rawFirst(node, name), orderedChild(ctx.ordered, name), ctx.format);
 }
 
+/** FeedBurner's <feedburner:origLink>: the publisher's own URL behind a feedproxy redirect link. */
+function originalLink(node: XmlObject, base: string): string | null {
+  const url = resolveUrl(textOf(rawFirst(node, "feedburner:origlink")), base);
+  return url !== null && isHttpUrl(url) ? url : null;
+}
+
 function toParsedItem(node: XmlObject, ctx: ItemContext): ParsedItem | null {
   const guid = ctx.format === "rdf" ? null : nonEmpty(collapseWhitespace(textOf(rawFirst(node, ctx.format === "atom" ? "id" : "guid"))));
   const link = itemLink(node, guid, ctx);
@@ -303,6 +309,7 @@ function toParsedItem(node: XmlObject, ctx: ItemContext): ParsedItem | null {
     ...sourceOf(node, ctx.base),
     language: nonEmpty(textOf(rawFirst(node, "dc:language"))) ?? nonEmpty(ownAttr(node, "xml:lang")),
     about: ctx.format === "rdf" ? nonEmpty(ownAttr(node, "rdf:about")?.trim()) : null,
+    origLink: originalLink(node, ctx.base),
   };
 }
 

@@ -3,7 +3,8 @@
 // articles are written a chunk at a time: a feed of 50 new items costs a handful of statements.
 import { sql, type Transaction } from "kysely";
 import type { Database } from "../db/schema.ts";
-import { assignStories } from "../dedupe/assign.ts";
+import { assignStories, defaultDedupOptions, lockStories, type DedupOptions, type StoryAssignment } from "../dedupe/assign.ts";
+import { dedupKeys, features } from "../dedupe/features.ts";
 import type { ArticleInput } from "../normalise/article.ts";
 
 type Trx = Transaction<Database>;
@@ -35,7 +36,7 @@ const columns = (a: ArticleInput) => ({
   content_hash: a.contentHash,
 });
 
-export async function storeArticles(trx: Trx, sourceId: number, inputs: ArticleInput[], now: Date): Promise<StoredArticle[]> {
+export async function storeArticles(trx: Trx, sourceId: number, inputs: ArticleInput[], now: Date, dedup: DedupOptions = defaultDedupOptions): Promise<StoredArticle[]> {
   if (inputs.length === 0) return [];
   const byIdentity = new Map<string, { id: number; story_id: number; content_hash: string }>();
   for (let i = 0; i < inputs.length; i += CHUNK) {
@@ -51,13 +52,14 @@ export async function storeArticles(trx: Trx, sourceId: number, inputs: ArticleI
   // Oldest first (feeds list newest first), so that an original is stored before its republications.
   const ordered = [...inputs].reverse();
   const fresh = ordered.filter((a) => !byIdentity.has(a.identity));
-  const stored: StoredArticle[] = await insertArticles(trx, sourceId, fresh, now);
+  if (dedup.enabled && inputs.some((a) => byIdentity.get(a.identity)?.content_hash !== a.contentHash)) await lockStories(trx);
+  const stored: StoredArticle[] = await insertArticles(trx, sourceId, fresh, now, dedup);
   const unchanged: number[] = [];
   for (const input of ordered) {
     const known = byIdentity.get(input.identity);
     if (!known) continue;
     if (known.content_hash !== input.contentHash) {
-      await updateArticle(trx, known.id, known.story_id, input, now);
+      await updateArticle(trx, known.id, known.story_id, input, now, dedup);
       stored.push({ articleId: known.id, identity: input.identity, storyId: known.story_id, change: "updated", storyCreated: false });
     } else {
       unchanged.push(known.id);
@@ -70,49 +72,48 @@ export async function storeArticles(trx: Trx, sourceId: number, inputs: ArticleI
   return stored;
 }
 
-async function insertArticles(trx: Trx, sourceId: number, inputs: ArticleInput[], now: Date): Promise<StoredArticle[]> {
+async function insertArticles(trx: Trx, sourceId: number, inputs: ArticleInput[], now: Date, dedup: DedupOptions): Promise<StoredArticle[]> {
   if (inputs.length === 0) return [];
-  const stories = await assignStories(trx, sourceId, inputs, now);
+  // Stories first: a new story already names its canonical article (the id is taken from the
+  // sequence), so no UPDATE of stories follows the insert.
+  const stories = await assignStories(trx, sourceId, inputs, now, dedup);
   const stored: StoredArticle[] = [];
   for (let i = 0; i < inputs.length; i += CHUNK) {
     const chunk = inputs.slice(i, i + CHUNK);
-    const rows = await trx
+    await trx
       .insertInto("articles")
       .values(
-        chunk.map((input, j) => ({
-          source_id: sourceId,
-          story_id: (stories[i + j] as { storyId: number }).storyId,
-          identity: input.identity,
-          ...columns(input),
-          updated_at: input.updatedAt,
-          first_seen_at: now,
-          last_seen_at: now,
-        })),
+        chunk.map((input, j) => {
+          const story = stories[i + j] as StoryAssignment;
+          return {
+            id: story.articleId,
+            source_id: sourceId,
+            story_id: story.storyId,
+            identity: input.identity,
+            ...columns(input),
+            updated_at: input.updatedAt,
+            first_seen_at: now,
+            last_seen_at: now,
+            canonical_url: story.canonicalUrl,
+            dedup_keys: story.dedupKeys,
+          };
+        }),
       )
-      .returning(["id", "identity"])
       .execute();
-    const idByIdentity = new Map(rows.map((r) => [r.identity, r.id]));
     chunk.forEach((input, j) => {
-      const story = stories[i + j] as { storyId: number; created: boolean };
-      stored.push({ articleId: idByIdentity.get(input.identity) as number, identity: input.identity, storyId: story.storyId, change: "new", storyCreated: story.created });
+      const story = stories[i + j] as StoryAssignment;
+      stored.push({ articleId: story.articleId, identity: input.identity, storyId: story.storyId, change: "new", storyCreated: story.created });
     });
   }
-  // New stories take their first article as canonical; joined stories are touched.
-  const created = stored.filter((s) => s.storyCreated);
-  for (let i = 0; i < created.length; i += CHUNK) {
-    const pairs = created.slice(i, i + CHUNK).map((s) => sql`(${s.storyId}::bigint, ${s.articleId}::bigint)`);
-    await sql`UPDATE stories SET canonical_article_id = v.article_id
-              FROM (VALUES ${sql.join(pairs)}) AS v(story_id, article_id) WHERE stories.id = v.story_id`.execute(trx);
-  }
-  const joined = [...new Set(stored.filter((s) => !s.storyCreated).map((s) => s.storyId))];
-  if (joined.length > 0) await trx.updateTable("stories").set({ updated_at: now }).where("id", "in", joined).execute();
   return stored;
 }
 
-async function updateArticle(trx: Trx, articleId: number, storyId: number, input: ArticleInput, now: Date): Promise<void> {
+async function updateArticle(trx: Trx, articleId: number, storyId: number, input: ArticleInput, now: Date, dedup: DedupOptions): Promise<void> {
+  // An edit keeps the article in its story (stable entry); only the keys that find its copies follow the text.
+  const f = features(input);
   await trx
     .updateTable("articles")
-    .set({ ...columns(input), updated_at: input.updatedAt ?? now, last_seen_at: now })
+    .set({ ...columns(input), updated_at: input.updatedAt ?? now, last_seen_at: now, canonical_url: f.canonicalUrl, dedup_keys: dedup.enabled ? dedupKeys(f) : [] })
     .where("id", "=", articleId)
     .execute();
   // The story shows its canonical article's headline: follow an edit of that article.

@@ -15,8 +15,9 @@ export const visibleDir = join(newsroomDir, "visible");
 
 export interface Labels {
   sources: Array<{ slug: string; file: string; file_v2?: string; encoding: string; well_formed: boolean; title: string }>;
-  articles: Array<{ id: string; link: string; title: string; language: string; republication_of?: string }>;
+  articles: Array<{ id: string; link: string; title: string; language: string; lang: string; republication_of?: string }>;
   stories: string[][];
+  story_hard_negatives: Array<{ a: string; b: string; kind: string }>;
   updates: Array<{ source: string; guid: string; id: string; v1_title: string; v2_title: string }>;
 }
 
