@@ -591,33 +591,45 @@ for (const kind of databaseKinds) {
       });
     });
 
-    // Last: it changes the data. Deduplication joining a later copy to a story is done here by hand
-    // (moving the republication's article into the seed's story) and announced as ingest does.
+    // Last: it changes the data. Deduplication has joined the republication to the seed's story at
+    // ingest; to see a feed change when a copy joins, the copy is first put back in a story of its
+    // own (as before it arrived), then joined again, each change announced as ingest does.
     test("when another outlet's copy joins a story, its id stays, the other outlet is named, the cached feed changes at once", async () => {
+      const db = t.handle.db;
       const seed = storyOf.get("ukrnews:ukranews-964512")!;
-      const copy = storyOf.get("blacksea-wire:https://blackseawire.example/news/2023/09/15/nato-eu-discussing-negotiations-with-russia-after-kherson")!;
       const seedId = `urn:uuid:${seed.uuid}`;
+      const copyLink = "https://blackseawire.example/news/2023/09/15/nato-eu-discussing-negotiations-with-russia-after-kherson";
+      const copyArticle = await db.selectFrom("articles").select(["id", "title", "published_at"]).where("link", "=", copyLink).executeTakeFirstOrThrow();
+      const seedStory = await db.selectFrom("stories").select("id").where("uuid", "=", seed.uuid).executeTakeFirstOrThrow();
+      const published = copyArticle.published_at ?? new Date("2023-09-15T12:00:00Z");
+      const lone = await db
+        .insertInto("stories")
+        .values({ uuid: crypto.randomUUID(), title: copyArticle.title, published_at: published, updated_at: published, canonical_article_id: copyArticle.id })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      await db.updateTable("articles").set({ story_id: lone.id }).where("id", "=", copyArticle.id).execute();
+      const all = await db.selectFrom("topics").select("id").where("slug", "=", "all").executeTakeFirstOrThrow();
+      await db.insertInto("story_topics").values({ story_id: lone.id, topic_id: all.id }).execute();
+      announceTopicChange(TOPICS);
       const beforeJoin = await rssEntries(await body("/topics/all.rss?limit=200"));
+      assert.doesNotMatch(beforeJoin.entries.find((e) => e.id === seedId)!.html, /Black Sea Wire/, "not yet joined");
       const etag = (await get("/topics/all.rss?limit=200")).headers.get("etag")!;
-      if (copy.uuid !== seed.uuid) {
-        const seedStory = await t.handle.db.selectFrom("stories").select("id").where("uuid", "=", seed.uuid).executeTakeFirstOrThrow();
-        const copyStory = await t.handle.db.selectFrom("stories").select("id").where("uuid", "=", copy.uuid).executeTakeFirstOrThrow();
-        await t.handle.db.updateTable("articles").set({ story_id: seedStory.id }).where("story_id", "=", copyStory.id).execute();
-        await t.handle.db.updateTable("stories").set({ canonical_article_id: null }).where("id", "=", copyStory.id).execute();
-        await t.handle.db.deleteFrom("story_topics").where("story_id", "=", copyStory.id).execute();
-        await t.handle.db.deleteFrom("stories").where("id", "=", copyStory.id).execute();
-      }
+      // The copy joins the seed's story.
+      await db.updateTable("articles").set({ story_id: seedStory.id }).where("id", "=", copyArticle.id).execute();
+      await db.deleteFrom("story_topics").where("story_id", "=", lone.id).execute();
+      await db.deleteFrom("stories").where("id", "=", lone.id).execute();
       announceTopicChange(TOPICS);
       const res = await get("/topics/all.rss?limit=200", { "if-none-match": etag });
       assert.equal(res.status, 200, "the old ETag no longer matches");
       const after = await rssEntries(await res.text());
-      assert.equal(after.entries.length, beforeJoin.entries.length - (copy.uuid !== seed.uuid ? 1 : 0));
+      assert.equal(after.entries.length, beforeJoin.entries.length - 1, "the copy's own entry is gone");
       const entry = after.entries.find((e) => e.id === seedId)!;
       assert.ok(entry, "the seed story keeps its id");
-      assert.match(entry.html, /Also reported by: <a href="https:\/\/blackseawire\.example\/news\/2023\/09\/15\/nato-eu-discussing-negotiations-with-russia-after-kherson">Black Sea Wire<\/a>/);
+      assert.match(entry.html, /Also reported by: /);
+      assert.ok(entry.html.includes(`<a href="${copyLink}">Black Sea Wire</a>`), "the other outlet is named, with its link");
       assert.match(entry.link, /^https:\/\/ukranews\.example\//, "still the canonical article's link");
       const json = JSON.parse(await body("/topics/all.json?limit=200")) as JsonFeed;
-      assert.deepEqual(json.items.find((i) => i.id === seedId)!._feedloom.also_reported_by.map((o) => o.name), ["Black Sea Wire"]);
+      assert.ok(json.items.find((i) => i.id === seedId)!._feedloom.also_reported_by.some((o) => o.name === "Black Sea Wire"));
     });
   });
 }

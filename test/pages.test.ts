@@ -10,6 +10,7 @@ import { createLogger } from "../src/log.ts";
 import { createApp } from "../src/server/app.ts";
 import { addSource } from "../src/store/sources.ts";
 import { databaseKinds, openTestDatabase, type TestDatabase } from "./helpers/db.ts";
+import { matchStories } from "../src/topics/store.ts";
 
 const HOSTILE_TITLE = `Talks <script>alert("title")</script> & "quotes" <img src=x onerror=alert(1)>`;
 const HOSTILE_SUMMARY = `<p>Lead <b>bold</b> text.</p><script>alert("summary")</script><img src=x onerror="alert(2)"><a href="javascript:alert(3)">click</a>`;
@@ -49,6 +50,8 @@ async function addStory(
   }
   await db.updateTable("stories").set({ canonical_article_id: canonical }).where("id", "=", story.id).execute();
   for (const slug of ["all", ...opts.topics]) await db.insertInto("story_topics").values({ topic_id: await topicId(db, slug), story_id: story.id }).execute();
+  // The search vector, as ingest writes it (no topics given: the filing above stays as set).
+  await matchStories(db, [story.id], []);
   return story;
 }
 

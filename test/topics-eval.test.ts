@@ -129,7 +129,7 @@ for (const kind of databaseKinds) {
       assert.ok(body.matched >= 5);
       assert.equal(body.stories.length, 5);
       assert.ok(body.stories.every((s) => s.articles.some((a) => a.hits.length > 0)));
-      const bad = await app.request("/api/topics/preview", { method: "POST", body: JSON.stringify({ definition: { match: { any: ["ok", { term: "" }] } } }) });
+      const bad = await app.request("/api/topics/preview", { method: "POST", body: JSON.stringify({ definition: { match: { any: ["ok", { term: "" }] } } }), headers: { authorization: "Bearer preview-admin-token-0123456789" } });
       assert.equal(bad.status, 400);
       assert.equal(((await bad.json()) as { field: string }).field, "definition.match.any.1.term");
     });
