@@ -92,8 +92,8 @@ export interface Copies {
  * caller holds the dedup lock when it is going to write.
  */
 export async function findCopies(trx: Trx, sourceId: number, articles: ArticleInput[], now: Date, opts: DedupOptions = defaultDedupOptions): Promise<Copies> {
-  const feats = articles.map((a) => features(a));
-  const keys = opts.enabled ? feats.map((f) => dedupKeys(f)) : articles.map(() => []);
+  const feats = articles.map((a) => a.derived?.features ?? features(a));
+  const keys = opts.enabled ? articles.map((a, i) => a.derived?.keys ?? dedupKeys(feats[i] as Features)) : articles.map(() => []);
   const dates = articles.map((a) => storyDate(a, now));
   const matches: Array<CopyMatch | null> = articles.map(() => null);
   // Stories found to be one (an article matched both: a copy had arrived before its original).

@@ -1,5 +1,6 @@
 // ParsedFeed → one ArticleInput per item identity. HTML stays as parsed (sanitising happens at
 // output); dates are kept as published, future ones included.
+import type { Features } from "../dedupe/features.ts";
 import type { ParsedFeed, ParsedItem } from "../parse/feed.ts";
 import { sha256Hex } from "./hash.ts";
 
@@ -24,6 +25,12 @@ export interface ArticleInput {
   language: string | null;
   /** sha256 hex over title, link, summary, content, author, categories: changes when the article is edited. */
   contentHash: string;
+  /**
+   * Worked out with the parse (on a parse thread, off the main thread), when it was: the body as
+   * plain text (topic matching) and the deduplication features and index keys. Absent: computed
+   * where needed. Never stored as such.
+   */
+  derived?: { plainText: string; features: Features; keys: string[] };
 }
 
 export function itemIdentity(item: ParsedItem): string {

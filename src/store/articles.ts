@@ -110,10 +110,11 @@ async function insertArticles(trx: Trx, sourceId: number, inputs: ArticleInput[]
 
 async function updateArticle(trx: Trx, articleId: number, storyId: number, input: ArticleInput, now: Date, dedup: DedupOptions): Promise<void> {
   // An edit keeps the article in its story (stable entry); only the keys that find its copies follow the text.
-  const f = features(input);
+  const f = input.derived?.features ?? features(input);
+  const keys = dedup.enabled ? (input.derived?.keys ?? dedupKeys(f)) : [];
   await trx
     .updateTable("articles")
-    .set({ ...columns(input), updated_at: input.updatedAt ?? now, last_seen_at: now, canonical_url: f.canonicalUrl, dedup_keys: dedup.enabled ? dedupKeys(f) : [] })
+    .set({ ...columns(input), updated_at: input.updatedAt ?? now, last_seen_at: now, canonical_url: f.canonicalUrl, dedup_keys: keys })
     .where("id", "=", articleId)
     .execute();
   // The story shows its canonical article's headline: follow an edit of that article.

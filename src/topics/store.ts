@@ -33,14 +33,14 @@ export function articleText(a: { title: string; categories: string[]; summary: s
 
 /** An article as matching sees it. */
 export function matchArticle(
-  a: { id?: number; title: string; categories: string[]; summary: string | null; content: string | null; language: string | null },
+  a: { id?: number; title: string; categories: string[]; summary: string | null; content: string | null; language: string | null; derived?: { plainText: string } },
   source: { id: number | null; url: string | null },
 ): MatchArticle {
   return {
     articleId: a.id,
     title: a.title,
     categories: a.categories,
-    text: htmlToText(a.content ?? a.summary ?? ""),
+    text: a.derived?.plainText ?? htmlToText(a.content ?? a.summary ?? ""),
     language: a.language,
     sourceId: source.id,
     sourceUrl: source.url,
