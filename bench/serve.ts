@@ -25,11 +25,13 @@ const { values: opts } = parseArgs({
     duration: { type: "string", default: "10" },
     connections: { type: "string", default: "100" },
     stories: { type: "string", default: "100000" },
+    // Feed readers ask for gzip: (b) then asks for it too, and (c) serves the same feed gzipped once.
+    gzip: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
 if (opts.help) {
-  process.stdout.write("npm run bench:serve -- [--runs 3] [--duration 10] [--connections 100] [--stories 100000]\n");
+  process.stdout.write("npm run bench:serve -- [--runs 3] [--duration 10] [--connections 100] [--stories 100000] [--gzip]\n");
   process.exit(0);
 }
 const runs = Number(opts.runs);
@@ -136,16 +138,17 @@ async function main(): Promise<void> {
     const items = (bytes.toString("utf8").match(/<item>/g) ?? []).length;
     if (first.status !== 200 || items !== 50) throw new Error(`/topics/all.rss answered ${first.status} with ${items} items`);
     writeFileSync(join(tmp, "all.rss"), bytes);
-    const stat = await startChild(["--import", "tsx", "bench/static-server.ts", join(tmp, "all.rss"), first.headers.get("content-type")!], env, /^(http:\/\/\S+)/);
+    const stat = await startChild(["--import", "tsx", "bench/static-server.ts", join(tmp, "all.rss"), first.headers.get("content-type")!, ...(opts.gzip ? ["gzip"] : [])], env, /^(http:\/\/\S+)/);
+    const accept: Record<string, string> = opts.gzip ? { "accept-encoding": "gzip" } : {};
     children.push(stat.child);
-    process.stdout.write(`feed: ${bytes.length} bytes, 50 entries, ETag ${etag}\n`);
+    process.stdout.write(`feed: ${bytes.length} bytes, 50 entries, ETag ${etag}${opts.gzip ? "; requests ask for gzip" : ""}\n`);
 
     const table: Array<{ a: Figure; b: Figure; c: Figure; load: number[] }> = [];
     for (let run = 1; run <= runs; run++) {
       const loadBefore = loadavg();
-      const a = await hit(feedUrl, { "if-none-match": etag }, 304);
-      const b = await hit(feedUrl, {}, 200);
-      const c = await hit(stat.url, {}, 200);
+      const a = await hit(feedUrl, { ...accept, "if-none-match": etag }, 304);
+      const b = await hit(feedUrl, accept, 200);
+      const c = await hit(stat.url, accept, 200);
       table.push({ a, b, c, load: loadBefore });
       process.stdout.write(
         `run ${run}: (a) 304 ${a.rps.toFixed(0)} req/s p99 ${a.p99} ms | (b) full RSS ${b.rps.toFixed(0)} req/s p99 ${b.p99} ms | (c) static ${c.rps.toFixed(0)} req/s p99 ${c.p99} ms | load ${loadBefore.map((l) => l.toFixed(2)).join(" ")}\n`,

@@ -2,12 +2,14 @@
 // process of its own (as the real server is). Reads the file once; prints its URL on stdout.
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { gzipSync } from "node:zlib";
 
-const [file, contentType] = process.argv.slice(2);
-if (!file || !contentType) throw new Error("usage: static-server.ts <file> <content-type>");
-const body = readFileSync(file);
+const [file, contentType, encoding] = process.argv.slice(2);
+if (!file || !contentType) throw new Error("usage: static-server.ts <file> <content-type> [gzip]");
+// gzip: the file compressed once, as a static server with precompressed files would serve it.
+const body = encoding === "gzip" ? gzipSync(readFileSync(file)) : readFileSync(file);
 const server = createServer((_req, res) => {
-  res.writeHead(200, { "content-type": contentType, "content-length": body.length });
+  res.writeHead(200, { "content-type": contentType, "content-length": body.length, ...(encoding === "gzip" ? { "content-encoding": "gzip" } : {}) });
   res.end(body);
 });
 server.listen(0, "127.0.0.1", () => {
