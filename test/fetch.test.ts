@@ -10,6 +10,7 @@ const FEED = `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><
 let server: Server;
 let base: string;
 const seen: Array<Record<string, string | string[] | undefined>> = [];
+const resets = { once: 0, always: 0 };
 
 before(async () => {
   server = createServer((req, res) => {
@@ -34,6 +35,13 @@ before(async () => {
         return; // never ends
       case "/gone":
         return void res.writeHead(410).end();
+      case "/reset-once":
+        // The first request's connection is closed without an answer (a stale kept-alive socket).
+        if (++resets.once === 1) return void req.socket.destroy();
+        return void res.writeHead(200, { "content-type": "application/rss+xml" }).end(FEED);
+      case "/reset-always":
+        resets.always++;
+        return void req.socket.destroy();
       default:
         return void res.writeHead(404).end();
     }
@@ -97,6 +105,16 @@ describe("fetchFeed", () => {
     await new Promise((r) => closed.close(r));
     const refused = await fetchFeed({ url: `http://127.0.0.1:${port}/feed` }, opts);
     assert.equal(refused.kind === "error" && refused.message, "connection refused");
+  });
+
+  test("a connection closed before any answer is retried once, on a fresh connection; no more", async () => {
+    const r = await fetchFeed({ url: `${base}/reset-once` }, opts);
+    assert.equal(r.kind, "ok", "the second attempt answers");
+    assert.equal(resets.once, 2);
+    const always = await fetchFeed({ url: `${base}/reset-always` }, opts);
+    assert.equal(always.kind, "error");
+    assert.match(always.kind === "error" ? always.message : "", /connection|closed|reset/i);
+    assert.equal(resets.always, 2, "one retry, not a storm");
   });
 
   test("private addresses are refused unless allowed, on the first hop and on redirects", async () => {

@@ -71,6 +71,18 @@ function seconds(ms: number): string {
   return `${ms / 1000} s`;
 }
 
+/**
+ * The server closed a kept-alive connection just as we reused it: the request failed before any
+ * answer (servers close idle connections after a few seconds, and a busy client can reuse one a
+ * moment too late).
+ */
+export function isStaleConnection(err: unknown): boolean {
+  return causes(err).some((e) => {
+    const code = codeOf(e);
+    return code === "ECONNRESET" || code === "EPIPE" || code === "UND_ERR_SOCKET";
+  });
+}
+
 function codeOf(e: unknown): string | undefined {
   return typeof e === "object" && e !== null && "code" in e && typeof e.code === "string" ? e.code : undefined;
 }

@@ -6,7 +6,7 @@ import type { ReadableStreamReadResult } from "node:stream/web";
 import { fetch, type Response } from "undici";
 import { urlRefusal } from "./address.ts";
 import { agentFor } from "./agent.ts";
-import { BodyTooLargeError, describeError } from "./errors.ts";
+import { BodyTooLargeError, describeError, isStaleConnection } from "./errors.ts";
 import { parseCacheHints, statusError, statusLine } from "./headers.ts";
 
 export interface FetchOptions {
@@ -86,7 +86,13 @@ async function fetchFollowing(req: FetchRequest, opts: FetchOptions, signal: Abo
   for (let hop = 0; ; hop++) {
     const refused = urlRefusal(url, opts.allowPrivateNetworks);
     if (refused) return failure(null, refused.message);
-    const res = await fetch(url, { headers: requestHeaders(req, opts, hop === 0), redirect: "manual", signal, dispatcher });
+    const init = { headers: requestHeaders(req, opts, hop === 0), redirect: "manual", signal, dispatcher } as const;
+    // A GET that failed before any answer because the connection was stale is sent once more, on a
+    // fresh connection, as browsers and curl do; a server that resets every connection still fails.
+    const res = await fetch(url, init).catch((err: unknown) => {
+      if (signal.aborted || !isStaleConnection(err)) throw err;
+      return fetch(url, init);
+    });
     if (!REDIRECTS.has(res.status)) return await finalResult(res, url, permanent ?? null, opts);
     await res.body?.cancel();
     const location = res.headers.get("location");
