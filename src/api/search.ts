@@ -3,11 +3,12 @@
 import { Hono, type Context } from "hono";
 import type { Kysely } from "kysely";
 import { z } from "zod";
+import { pageLimit, storyCursor } from "../server/params.ts";
 import type { Database } from "../db/schema.ts";
 import { buildFeed, type FeedFormat } from "../feeds/build.ts";
 import { cleanQuery, searchStories } from "../search/query.ts";
 import { storyJson } from "../server/app.ts";
-import { decodeCursor, encodeCursor, type StoryCursor } from "../store/stories.ts";
+import { encodeCursor } from "../store/stories.ts";
 import { version } from "../version.ts";
 import { registerRoute } from "./openapi.ts";
 
@@ -18,16 +19,8 @@ export interface SearchApiContext {
 
 const searchQuery = z.object({
   q: z.string({ message: "is required: the words to search for" }),
-  limit: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(200, "must be at most 200").default(50),
-  before: z
-    .string()
-    .optional()
-    .transform((v, ctx): StoryCursor | null => {
-      if (v === undefined || v === "") return null;
-      const c = decodeCursor(v);
-      if (!c) ctx.addIssue({ code: "custom", message: "is not a cursor from a previous page's `next`" });
-      return c;
-    }),
+  limit: pageLimit,
+  before: storyCursor(),
 });
 
 function parse(c: Context) {

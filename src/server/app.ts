@@ -3,9 +3,10 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { Kysely } from "kysely";
 import { z } from "zod";
+import { pageLimit, storyCursor } from "./params.ts";
 import type { Database } from "../db/schema.ts";
 import type { Logger } from "../log.ts";
-import { decodeCursor, encodeCursor, listStories, type StoryCursor, type StoryView } from "../store/stories.ts";
+import { encodeCursor, listStories, type StoryView } from "../store/stories.ts";
 import { getTopicBySlug, listTopics } from "../topics/store.ts";
 import { version } from "../version.ts";
 import { pageError, pageNotFound, registerPages } from "../ui/routes.tsx";
@@ -30,16 +31,8 @@ export interface AppContext {
 }
 
 const pageQuery = z.object({
-  limit: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(200, "must be at most 200").default(50),
-  before: z
-    .string()
-    .optional()
-    .transform((v, ctx): StoryCursor | null => {
-      if (v === undefined || v === "") return null;
-      const c = decodeCursor(v);
-      if (!c) ctx.addIssue({ code: "custom", message: "is not a cursor from a previous page's `next`" });
-      return c;
-    }),
+  limit: pageLimit,
+  before: storyCursor(),
   topic: z.string().optional(),
 });
 

@@ -4,11 +4,12 @@ import type { Context, ErrorHandler, Hono, NotFoundHandler } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import type { Kysely } from "kysely";
 import { z } from "zod";
+import { pageLimit, storyCursor } from "../server/params.ts";
 import type { Database } from "../db/schema.ts";
 import type { Logger } from "../log.ts";
 import { searchStories } from "../search/query.ts";
 import { listSources } from "../store/sources.ts";
-import { decodeCursor, encodeCursor, getStoryByUuid, listStories, type StoryCursor } from "../store/stories.ts";
+import { encodeCursor, getStoryByUuid, listStories } from "../store/stories.ts";
 import { getTopicBySlug, listTopics } from "../topics/store.ts";
 import { storyCountsByTopic } from "./data.ts";
 import { PREVIEW_CHARS } from "./format.ts";
@@ -46,16 +47,8 @@ async function pageHeaders(c: Context, next: () => Promise<void>): Promise<void>
 }
 
 const listQuery = z.object({
-  before: z
-    .string()
-    .optional()
-    .transform((v, ctx): StoryCursor | null => {
-      if (v === undefined || v === "") return null;
-      const cursor = decodeCursor(v);
-      if (!cursor) ctx.addIssue({ code: "custom", message: "this link to older stories is not valid; start again from the newest" });
-      return cursor;
-    }),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: storyCursor("this link to older stories is not valid; start again from the newest"),
+  limit: pageLimit,
 });
 
 const searchQuery = listQuery.extend({ q: z.string().trim().max(200, "the search is too long (200 characters at most)").default("") });
