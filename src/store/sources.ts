@@ -115,8 +115,15 @@ export async function claimSources(db: Kysely<Database>, opts: ClaimOptions): Pr
         ) ranked
         WHERE slot <= ${perHost}
         ORDER BY next_fetch_at, id
-        LIMIT ${opts.limit}
+        LIMIT ${opts.limit * 4}
       )
+      -- Re-checked on the row as locked: another worker may have leased it since this snapshot.
+      AND enabled AND (lease_expires_at IS NULL OR lease_expires_at < now())
+      -- More candidates than the limit, the limit after the locks: a worker that started at the
+      -- same moment as another takes the next due sources instead of coming back empty. One
+      -- snapshot's candidates never exceed a host's free slots, so neither can both workers' claims.
+      ORDER BY next_fetch_at, id
+      LIMIT ${opts.limit}
       FOR UPDATE SKIP LOCKED
     )
     RETURNING *`.execute(db);
