@@ -350,6 +350,7 @@ function keyFigures(r: RunResult) {
     maxSourcesPerSharedHost: Math.max(r.first.maxSourcesPerSharedHost, r.noChange.maxSourcesPerSharedHost),
     maxSourcesPerHost: Math.max(r.first.maxSourcesPerHost, r.noChange.maxSourcesPerHost),
     firstCpuS: r.first.cpuMs / 1000,
+    firstDbCpuS: r.first.dbCpuMs === null ? NaN : r.first.dbCpuMs / 1000,
     firstElu: r.first.eventLoopUtilization,
     noChangeCpuS: r.noChange.cpuMs / 1000,
     noChangeElu: r.noChange.eventLoopUtilization,
@@ -415,6 +416,7 @@ function describeRun(kind: Kind, run: number, r: RunResult): string {
     `run ${run}/${runs} ${kind.padEnd(8)} first ${fixed(k.firstWallS, 1)} s, ${int(k.itemsStored)} items, ${int(k.itemsPerSec)} items/s | ` +
     `parse-only ${int(k.parseItemsPerSec)} items/s (${pct(k.ratio)}) | no-change ${fixed(k.noChangeWallS, 2)} s, ` +
     `${int(k.noChangeRowsWritten)} rows in ${int(k.noChangeWriteStatements)} writes | maxRSS ${int(k.maxRssMb)} MB | ` +
+    `first-cycle CPU: feedloom ${fixed(k.firstCpuS, 1)} s (event loop ${pct(k.firstElu)} busy), Postgres ${fixed(k.firstDbCpuS, 1)} s | ` +
     `load ${fixed(k.loadBefore, 1)}→${fixed(k.loadAfter, 1)}${problems}`
   );
 }

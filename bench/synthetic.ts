@@ -159,10 +159,46 @@ const CATEGORIES = [
 ] as const;
 const SECTIONS = ["news", "world", "business", "sport", "culture", "science", "tech", "opinion", "local", "health"] as const;
 
+// The long tail of a newsroom's vocabulary. News text follows Zipf's law: a few hundred words make
+// up most of it and tens of thousands appear now and then. A corpus of only the few hundred would
+// make unrelated articles share word triples (and MinHash band keys) far more often than real
+// articles do, which is not what deduplication meets in production. Pseudo-words of 2–4 syllables,
+// drawn by rank with probability ∝ 1/(rank + 10).
+const SYLLABLES = [
+  "ka", "lo", "mi", "ra", "ten", "sor", "vel", "dun", "pri", "ast", "gor", "bel", "man", "tic", "ver", "sen",
+  "lar", "dor", "qui", "nel", "pa", "ro", "ste", "wan", "fy", "gle", "hum", "jor", "kle", "mor", "ben", "cas",
+] as const;
+const TAIL_WORDS = 30_000;
+const TAIL = Array.from({ length: TAIL_WORDS }, (_, rank) => {
+  const h = mix(0x7a11, rank);
+  let w = "";
+  for (let i = 0; i < 2 + (h % 3); i++) w += SYLLABLES[(h >>> (2 + i * 5)) & 31] as string;
+  return w;
+});
+const TAIL_CDF = (() => {
+  const cdf = new Float64Array(TAIL_WORDS);
+  let sum = 0;
+  for (let rank = 0; rank < TAIL_WORDS; rank++) cdf[rank] = sum += 1 / (rank + 10);
+  return cdf.map((c) => c / sum);
+})();
+function tailWord(r: Random): string {
+  const x = r();
+  let lo = 0;
+  let hi = TAIL_WORDS - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((TAIL_CDF[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return TAIL[lo] as string;
+}
+/** A content word: the frequent ones half the time, else one from the long tail. */
+const contentWord = (r: Random) => (r() < 0.5 ? pick(r, CONTENT_WORDS) : tailWord(r));
+
 function sentence(r: Random): string {
   const n = int(r, 8, 22);
   const words: string[] = [];
-  for (let i = 0; i < n; i++) words.push(r() < 0.42 ? pick(r, FUNCTION_WORDS) : r() < 0.06 ? pick(r, PROPER) : pick(r, CONTENT_WORDS));
+  for (let i = 0; i < n; i++) words.push(r() < 0.42 ? pick(r, FUNCTION_WORDS) : r() < 0.06 ? pick(r, PROPER) : contentWord(r));
   const first = words[0] ?? "the";
   words[0] = first.charAt(0).toUpperCase() + first.slice(1);
   if (n > 12 && r() < 0.3) words[int(r, 3, n - 4)] += ",";
@@ -172,7 +208,7 @@ function sentence(r: Random): string {
 function title(r: Random): string {
   const n = int(r, 6, 12);
   const words: string[] = [];
-  for (let i = 0; i < n; i++) words.push(r() < 0.25 ? pick(r, FUNCTION_WORDS) : r() < 0.1 ? pick(r, PROPER) : pick(r, CONTENT_WORDS));
+  for (let i = 0; i < n; i++) words.push(r() < 0.25 ? pick(r, FUNCTION_WORDS) : r() < 0.1 ? pick(r, PROPER) : contentWord(r));
   const first = words[0] ?? "news";
   words[0] = first.charAt(0).toUpperCase() + first.slice(1);
   let t = words.join(" ");

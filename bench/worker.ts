@@ -15,7 +15,7 @@
 // Postgres, pg_stat_user_tables' n_tup_ins/upd/del deltas are read too, after the pool has been
 // closed and its backends have exited (a backend's table counters reach the statistics views
 // only when it flushes them, at the latest when it exits).
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { Profiler } from "node:inspector";
 import { Session } from "node:inspector/promises";
 import { relative } from "node:path";
@@ -92,6 +92,8 @@ export interface CycleFigures {
   peakRssSampled: number;
   /** CPU time this process used during the cycle (user + system), ms; the rest of the machine's time went to the database and the feed server. */
   cpuMs: number;
+  /** CPU time of the machine's Postgres processes during the cycle (user + system), ms; null on PGlite or off Linux. */
+  dbCpuMs: number | null;
   /** Event-loop utilisation during the cycle (0–1): near 1 means this process's one thread was the bottleneck. */
   eventLoopUtilization: number;
   /**
@@ -492,6 +494,7 @@ async function run(msg: WorkerRunMessage): Promise<RunFigures> {
       sampler.reset();
       const startedAt = new Date();
       const profiler = name === "first" && msg.profilePath ? await startProfiler() : null;
+      const db0 = msg.kind === "postgres" ? postgresCpuMs() : null;
       const cpu0 = process.cpuUsage();
       const elu0 = performance.eventLoopUtilization();
       const t0 = performance.now();
@@ -499,6 +502,7 @@ async function run(msg: WorkerRunMessage): Promise<RunFigures> {
       const wallMs = performance.now() - t0;
       const eventLoopUtilization = performance.eventLoopUtilization(elu0).utilization;
       const cpu = process.cpuUsage(cpu0);
+      const db1 = db0 === null ? null : postgresCpuMs();
       const peakRssSampled = sampler.take();
       if (profiler && msg.profilePath) profile = await stopProfiler(profiler, msg.profilePath);
       const overlap = maxOverlap(spans);
@@ -529,6 +533,7 @@ async function run(msg: WorkerRunMessage): Promise<RunFigures> {
         dbRowsByTable,
         peakRssSampled,
         cpuMs: (cpu.user + cpu.system) / 1000,
+        dbCpuMs: db0 === null || db1 === null ? null : db1 - db0,
         eventLoopUtilization,
         maxSourcesPerSharedHost: Math.max(0, ...[...overlap].filter(([host]) => shared.has(host)).map(([, n]) => n)),
         maxSourcesPerHost: Math.max(0, ...overlap.values()),
@@ -572,6 +577,32 @@ async function run(msg: WorkerRunMessage): Promise<RunFigures> {
     await handle.close().catch(() => {});
     await stats?.close().catch(() => {});
     throw err;
+  }
+}
+
+/**
+ * CPU used so far by every process named postgres on this machine (the server, its backends and
+ * helpers), from /proc; read while the pool's backends are still alive. Null where /proc is not.
+ */
+function postgresCpuMs(): number | null {
+  try {
+    let ticks = 0;
+    for (const pid of readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      } catch {
+        continue; // exited meanwhile
+      }
+      const close = stat.lastIndexOf(")");
+      if (stat.slice(stat.indexOf("(") + 1, close) !== "postgres") continue;
+      const fields = stat.slice(close + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    }
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
   }
 }
 

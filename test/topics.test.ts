@@ -2,6 +2,8 @@
 // background re-matching in batches (resumable), the admin API and the `feedloom topics` commands,
 // on each database.
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Migrator, sql } from "kysely";
 import { runTopicRematch } from "../jobs/rematch-topics.ts";
@@ -15,7 +17,9 @@ import { storeArticles } from "../src/store/articles.ts";
 import { addSource } from "../src/store/sources.ts";
 import { topicDefinitionSchema, type TopicDefinition } from "../src/topics/definition.ts";
 import { createTopic, updateTopic } from "../src/topics/manage.ts";
-import { compileTopic, prepareArticle, type MatchArticle } from "../src/topics/match.ts";
+import { compileTopic, haystack, matchTopics, prepareArticle, type MatchArticle } from "../src/topics/match.ts";
+import { newsroomDir } from "../src/eval/newsroom.ts";
+import { readFeed } from "../src/ingest/read-feed.ts";
 import { claimRematch, rematchBatch } from "../src/topics/rematch.ts";
 import { loadCompiledTopics, matchArticle, matchStories } from "../src/topics/store.ts";
 import { stem } from "../src/topics/text.ts";
@@ -86,6 +90,51 @@ describe("topic definitions", () => {
     assert.equal(files({ match: "talks", sources: ["other.example"] }, article("Talks resume")).reason, "source");
     assert.ok(files({ match: "talks", sources: ["news.example"] }, article("Talks resume")).matched);
     assert.ok(files({ match: "talks", sources: [1] }, article("Talks resume")).matched);
+  });
+  test("the quick test before matching never changes a verdict (newsroom corpus, every definition form)", async () => {
+    const root = join(newsroomDir(), "sources");
+    const corpus: MatchArticle[] = [];
+    for (const dir of readdirSync(root)) {
+      for (const file of readdirSync(join(root, dir))) {
+        const reading = await readFeed({ body: readFileSync(join(root, dir, file)), contentType: null, url: `https://${dir}.example/feed` });
+        if (reading.ok) corpus.push(...reading.articles.map((a) => matchArticle(a, { id: 1, url: `https://${dir}.example/feed` })));
+      }
+    }
+    assert.ok(corpus.length > 80, `newsroom articles read: ${corpus.length}`);
+    const tricky = [
+      article("O'Neill's talks", "Talks’ end. Negotiat’ing was hard."),
+      article("ΝΑΤΟΣ ΟΔΟΣ", "İstanbul İİ talks ﬁnal"),
+      article("Nato's bid", "x"),
+      article("air-defence systems", "The air defence"),
+      article("Grain", filler, { categories: ["grain  DEAL"] }),
+      article("", "negotiations"),
+    ];
+    const definitions: TopicDefinition[] = [
+      NATO,
+      NEGOTIATIONS,
+      { match: { any: ["talks", "переговор*", { term: "Talks", stem: false }, { term: "NATO", case: "acronym" }] } },
+      { match: { all: [{ any: ["talks", "negotiat*"] }, { any: ["Russia", "Росі*"] }] }, exclude: "pay rise" },
+      { match: "air-defence", categories: ["Grain deal"] },
+      { match: { term: "o'neill", fields: ["title"] } },
+      { match: "ναtoς οδος" },
+      { match: "istanbul" },
+      { match: "final" },
+    ];
+    const topics = definitions.map((definition, i) => compileTopic({ id: i + 1, slug: `t${i}`, definition }));
+    let skipped = 0;
+    for (const a of [...corpus, ...tricky]) {
+      const full = topics.filter((t) => t.judge([prepareArticle(a)]).some((v) => v.matched)).map((t) => t.slug);
+      assert.deepEqual(matchTopics(topics, [a]).map((t) => t.slug), full, a.title);
+      const h = haystack(a);
+      for (const t of topics) {
+        if (!t.mayMatch(h)) {
+          skipped++;
+          assert.ok(!full.includes(t.slug), `${t.slug} quick test said no to "${a.title}", which it files`);
+        }
+      }
+    }
+    // The quick test does its job: most (article, topic) pairs are settled without reading fields.
+    assert.ok(skipped > corpus.length * topics.length * 0.5, `settled by the quick test: ${skipped}`);
   });
 });
 

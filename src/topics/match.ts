@@ -50,6 +50,10 @@ export interface ArticleVerdict {
 export interface CompiledTopic {
   id: number;
   slug: string;
+  /** Files every story (the reserved `all`): nothing to read. */
+  everything: boolean;
+  /** The quick test: false only when no article can match (see matchTopics). */
+  mayMatch(h: Haystack): boolean;
   /** Every article's verdict; the story is filed when one of them matched. */
   judge(articles: PreparedArticle[]): ArticleVerdict[];
 }
@@ -61,9 +65,8 @@ interface FieldIndex {
   /** key -> positions; lower -> positions. */
   byKey: Map<string, number[]>;
   byLower: Map<string, number[]>;
-  /** Distinct lower-case words, sorted, for prefix look-ups. */
-  sortedLower: string[];
-  titleCase: boolean;
+  /** Mostly capitalised words (a headline in title case): worked out on the first acronym rule. */
+  titleCase: boolean | null;
 }
 
 export interface PreparedArticle {
@@ -76,16 +79,29 @@ export interface PreparedArticle {
 
 const SEPARATOR: Token = { raw: "", lower: "\u0000", key: "\u0000" };
 
+// Every article is indexed at ingest; the parts only some rules need are made when first asked for.
 function indexField(tokens: Token[]): FieldIndex {
   const byKey = new Map<string, number[]>();
   const byLower = new Map<string, number[]>();
-  tokens.forEach((t, i) => {
-    (byKey.get(t.key) ?? byKey.set(t.key, []).get(t.key)!).push(i);
-    (byLower.get(t.lower) ?? byLower.set(t.lower, []).get(t.lower)!).push(i);
-  });
-  const words = tokens.filter((t) => /^\p{L}{4,}/u.test(t.raw));
-  const capitalised = words.filter((t) => /^\p{Lu}/u.test(t.raw)).length;
-  return { tokens, byKey, byLower, sortedLower: [...byLower.keys()].sort(), titleCase: words.length >= 3 && capitalised / words.length >= 0.8 };
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    const k = byKey.get(t.key);
+    if (k) k.push(i);
+    else byKey.set(t.key, [i]);
+    const l = byLower.get(t.lower);
+    if (l) l.push(i);
+    else byLower.set(t.lower, [i]);
+  }
+  return { tokens, byKey, byLower, titleCase: null };
+}
+
+function isTitleCase(f: FieldIndex): boolean {
+  if (f.titleCase === null) {
+    const words = f.tokens.filter((t) => /^\p{L}{4,}/u.test(t.raw));
+    const capitalised = words.filter((t) => /^\p{Lu}/u.test(t.raw)).length;
+    f.titleCase = words.length >= 3 && capitalised / words.length >= 0.8;
+  }
+  return f.titleCase;
 }
 
 const SENTENCE_END = /(?<=[.!?…])\s+(?=["'«“(]?[\p{Lu}\p{N}])/u;
@@ -145,9 +161,9 @@ interface WordMatcher {
   value: string;
 }
 
-function compileTerm(text: string, stemWords: boolean, acronym: boolean, fields: readonly Field[], weights: Record<Field, number>): Scorer {
-  // Each space-separated word may end in * (a prefix); a word can hold several tokens ("air-defence").
-  const words: WordMatcher[] = text.split(/\s+/).flatMap((word) => {
+/** A term's words: each space-separated word may end in * (a prefix); a word can hold several tokens ("air-defence"). */
+function termWords(text: string, stemWords: boolean): WordMatcher[] {
+  return text.split(/\s+/).flatMap((word) => {
     const prefix = word.endsWith("*");
     const tokens = tokenize(prefix ? word.slice(0, -1) : word);
     return tokens.map((t, i): WordMatcher => {
@@ -155,6 +171,10 @@ function compileTerm(text: string, stemWords: boolean, acronym: boolean, fields:
       return stemWords ? { kind: "key", value: t.key } : { kind: "lower", value: t.lower };
     });
   });
+}
+
+function compileTerm(text: string, stemWords: boolean, acronym: boolean, fields: readonly Field[], weights: Record<Field, number>): Scorer {
+  const words = termWords(text, stemWords);
   const label = text;
   const wordAt = (tok: Token | undefined, w: WordMatcher) =>
     tok !== undefined && (w.kind === "key" ? tok.key === w.value : w.kind === "lower" ? tok.lower === w.value : tok.lower.startsWith(w.value));
@@ -163,16 +183,9 @@ function compileTerm(text: string, stemWords: boolean, acronym: boolean, fields:
     const first = words[0]!;
     if (first.kind === "key") return f.byKey.get(first.value) ?? [];
     if (first.kind === "lower") return f.byLower.get(first.value) ?? [];
-    // Prefix: binary search the sorted distinct words for the first candidate, then walk.
+    // Prefix: every distinct word of the field that starts with it (a field has a few hundred).
     const out: number[] = [];
-    let lo = 0;
-    let hi = f.sortedLower.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (f.sortedLower[mid]! < first.value) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < f.sortedLower.length && f.sortedLower[i]!.startsWith(first.value); i++) out.push(...f.byLower.get(f.sortedLower[i]!)!);
+    for (const [lower, positions] of f.byLower) if (lower.startsWith(first.value)) out.push(...positions);
     return out;
   };
 
@@ -183,7 +196,7 @@ function compileTerm(text: string, stemWords: boolean, acronym: boolean, fields:
       if (raw === raw.toUpperCase()) return true;
       const next = f.tokens[pos + words.length];
       // "Nato Gabunia", "Нато Квірікашвілі": a capitalised word followed by a name is a name.
-      if (!f.titleCase && next && /^\p{Lu}/u.test(next.raw)) return false;
+      if (!isTitleCase(f) && next && /^\p{Lu}/u.test(next.raw)) return false;
     }
     return true;
   };
@@ -277,23 +290,103 @@ export function compileDefinition(def: FullDefinition): (articles: PreparedArtic
     });
 }
 
+// ---- the quick test before matching ----
+//
+// Most articles mention no term of a topic at all. Before an article is cut into indexed fields,
+// each topic asks whether the first word of any of its terms can occur in it: a substring search in
+// the lower-cased text, confirmed by reading the word found there as tokenize() would. It is a
+// necessary condition only (the full rule decides), so it may say yes wrongly but never no wrongly.
+// A Latin word's stem keeps all but at most its last letter of the word it came from (Porter's
+// steps change suffixes only), so the stem less one letter is what is searched for.
+
+/** An article's text as the quick test reads it: title, categories and body, and the same in lower case. */
+export interface Haystack {
+  text: string;
+  lower: string;
+  /** Lower-casing changed the length (rare scripts): positions differ, so the quick test always says yes. */
+  unaligned: boolean;
+  /** The lower-case text without apostrophes, as tokens are ("O'Neill" is "oneill"); null when it has none. */
+  bare: string | null;
+  categories: Set<string>;
+}
+
+export function haystack(a: MatchArticle): Haystack {
+  const text = `${a.title}\n${a.categories.join("\n")}\n${a.text.slice(0, MAX_TEXT_CHARS)}`;
+  const lower = text.toLowerCase();
+  const bare = /['’]/.test(lower) ? lower.replace(/['’]/g, "") : null;
+  return { text, lower, unaligned: lower.length !== text.length, bare, categories: new Set(a.categories.map(foldCategory)) };
+}
+
+interface Needle {
+  find: string;
+  accept: (t: Token) => boolean;
+}
+
+function firstWords(e: Expr): WordMatcher[] {
+  if (typeof e === "string") return termWords(e, true).slice(0, 1);
+  if ("term" in e) return termWords(e.term, e.stem ?? true).slice(0, 1);
+  return ("any" in e ? e.any : e.all).flatMap(firstWords);
+}
+
+const WORD_AT = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/uy;
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+
+/** Does a word accepted by this needle start somewhere in the text? `null`: cannot tell. */
+function occurs(h: Haystack, n: Needle): boolean | null {
+  for (let i = h.lower.indexOf(n.find); i !== -1; i = h.lower.indexOf(n.find, i + 1)) {
+    const before = i > 0 ? (h.text[i - 1] as string) : "";
+    if (before === "'" || before === "’" || (before >= "\ud800" && before <= "\udfff")) return null;
+    if (before !== "" && WORD_CHAR.test(before)) continue; // inside a word, not at its start
+    WORD_AT.lastIndex = i;
+    const word = WORD_AT.exec(h.text)?.[0];
+    const token = word === undefined ? undefined : tokenize(word)[0];
+    if (token && n.accept(token)) return true;
+  }
+  // A word written with an apostrophe inside is a token without it: found only there, it may be one.
+  return h.bare !== null && h.bare.includes(n.find) ? null : false;
+}
+
+function compileQuickTest(def: FullDefinition): (h: Haystack) => boolean {
+  const needles: Needle[] = firstWords(def.match).map((w) => {
+    if (w.kind === "key") return { find: w.value.length > 1 ? w.value.slice(0, -1) : w.value, accept: (t) => t.key === w.value };
+    if (w.kind === "lower") return { find: w.value, accept: (t) => t.lower === w.value };
+    return { find: w.value, accept: (t) => t.lower.startsWith(w.value) };
+  });
+  const categories = (def.categories ?? []).map(foldCategory);
+  // A needle that cannot be searched for (empty) makes the quick test useless: always yes.
+  if (needles.some((n) => n.find === "")) return () => true;
+  return (h) => h.unaligned || categories.some((c) => h.categories.has(c)) || needles.some((n) => occurs(h, n) !== false);
+}
+
 export function compileTopic(topic: MatchableTopic): CompiledTopic {
   const full = normaliseDefinition(topic.definition);
   if (!full) {
     return {
       id: topic.id,
       slug: topic.slug,
+      everything: true,
+      mayMatch: () => true,
       // Every story, even one whose articles could not be read.
       judge: (articles) =>
         (articles.length > 0 ? articles : [null]).map((a) => ({ articleId: a?.source.articleId, title: a?.source.title ?? "", matched: true, score: 0, excludeScore: 0, reason: null, hits: [], excludeHits: [] })),
     };
   }
-  return { id: topic.id, slug: topic.slug, judge: compileDefinition(full) };
+  return { id: topic.id, slug: topic.slug, everything: false, mayMatch: compileQuickTest(full), judge: compileDefinition(full) };
 }
 
-/** The topics a story (its articles, prepared once) is filed under. */
-export function matchTopics(topics: CompiledTopic[], articles: PreparedArticle[]): CompiledTopic[] {
-  return topics.filter((t) => t.judge(articles).some((v) => v.matched));
+/**
+ * The topics a story is filed under, given its articles. An article is cut into indexed fields only
+ * when some topic's quick test says one of its terms may be there.
+ */
+export function matchTopics(topics: CompiledTopic[], articles: MatchArticle[]): CompiledTopic[] {
+  const hay = articles.map(haystack);
+  let prepared: PreparedArticle[] | null = null;
+  return topics.filter((t) => {
+    if (t.everything) return true;
+    if (!hay.some((h) => t.mayMatch(h))) return false;
+    prepared ??= articles.map(prepareArticle);
+    return t.judge(prepared).some((v) => v.matched);
+  });
 }
 
 /** Lower case, letters and digits only, single spaces, padded: " nato allies meet ". */

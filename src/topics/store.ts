@@ -5,7 +5,7 @@ import { topicMatches } from "../metrics.ts";
 import { searchFields, writeSearchVectors } from "../search/index.ts";
 import { htmlToText } from "../text/html.ts";
 import { topicDefinitionSchema } from "./definition.ts";
-import { compileTopic, matchTopics, prepareArticle, type CompiledTopic, type MatchArticle } from "./match.ts";
+import { compileTopic, matchTopics, type CompiledTopic, type MatchArticle } from "./match.ts";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -82,7 +82,7 @@ export async function matchStories(db: Db, storyIds: number[], topics: CompiledT
     return list && list.length > 0 ? [{ storyId, fields: searchFields(list) }] : [];
   }));
   if (topics.length === 0) return [];
-  const matched = ids.map((storyId) => ({ storyId, topics: matchTopics(topics, (articles.get(storyId) ?? []).map(prepareArticle)) }));
+  const matched = ids.map((storyId) => ({ storyId, topics: matchTopics(topics, articles.get(storyId) ?? []) }));
   const links = matched.flatMap((m) => m.topics.map((t) => ({ story_id: m.storyId, topic_id: t.id })));
   await db.deleteFrom("story_topics").where("story_id", "in", ids).execute();
   if (links.length > 0) await db.insertInto("story_topics").values(links).execute();

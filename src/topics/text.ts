@@ -14,13 +14,29 @@ const LATIN = /^[a-z]+$/;
 
 export function tokenize(text: string): Token[] {
   const out: Token[] = [];
-  for (const m of text.matchAll(WORD)) {
+  for (const word of text.match(WORD) ?? []) {
     // "Sweden's" -> "sweden": a possessive is the same word for matching.
-    const raw = m[0].replace(/['’]s$/iu, "").replace(/['’]/gu, "");
+    const raw = word.includes("'") || word.includes("’") ? word.replace(/['’]s$/iu, "").replace(/['’]/gu, "") : word;
     const lower = raw.toLowerCase();
-    out.push({ raw, lower, key: LATIN.test(lower) ? stem(lower) : lower });
+    out.push({ raw, lower, key: keyOf(lower) });
   }
   return out;
+}
+
+// News text repeats a small vocabulary: a word is stemmed once per process, not once per use (the
+// cache is dropped whole when full, so a stream of rare words cannot grow it without bound).
+const STEM_CACHE_SIZE = 100_000;
+const stems = new Map<string, string>();
+
+function keyOf(lower: string): string {
+  if (!LATIN.test(lower)) return lower;
+  let key = stems.get(lower);
+  if (key === undefined) {
+    key = stem(lower);
+    if (stems.size >= STEM_CACHE_SIZE) stems.clear();
+    stems.set(lower, key);
+  }
+  return key;
 }
 
 // ---- Porter stemmer (M. F. Porter, 1980), the classic algorithm, for lower-case a-z words. ----
