@@ -6,6 +6,7 @@ import * as m0002 from "./0002_fetch_health.ts";
 import * as m0003 from "./0003_dedup.ts";
 import * as m0004 from "./0004_topics_search.ts";
 import * as m0005 from "./0005_operators.ts";
+import * as m0006 from "./0006_dedup_features.ts";
 
 export const migrations: Record<string, Migration> = {
   "0001_initial": m0001,
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   "0003_dedup": m0003,
   "0004_topics_search": m0004,
   "0005_operators": m0005,
+  "0006_dedup_features": m0006,
 };

@@ -4,6 +4,8 @@
 // (copies before their originals), which must score the same.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { decodeFeatures } from "../src/dedupe/encode.ts";
+import { features } from "../src/dedupe/features.ts";
 import { evaluateDedup, formatDedupEvaluation } from "../src/eval/dedup.ts";
 import { ingestNewsroom } from "../src/eval/newsroom.ts";
 import { databaseKinds, openTestDatabase } from "./helpers/db.ts";
@@ -29,6 +31,13 @@ for (const { kind, order } of runs) {
         assert.ok(e.sameLanguage.truePositives >= 40, report);
         // A joined story is one feed entry: stored stories ≤ labelled stories + unjoined translations.
         assert.ok(e.storiesStored <= e.storiesLabelled + 6, report);
+        // Every stored article's encoded features decode to what its text gives (edited ones included).
+        const rows = await t.handle.db.selectFrom("articles").select(["id", "link", "title", "summary", "content", "canonical_url", "dedup_features"]).execute();
+        assert.ok(rows.length >= 80);
+        for (const r of rows) {
+          assert.ok(r.dedup_features, `article ${r.id} has features`);
+          assert.deepStrictEqual(decodeFeatures(r.dedup_features, r.canonical_url, r.title), features(r, r.canonical_url), `article ${r.id}`);
+        }
       } finally {
         await t.drop();
       }

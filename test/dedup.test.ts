@@ -2,10 +2,15 @@
 // and the store on both databases (levels 1–3, same-source rule, time window, stable stories,
 // copies fetched before their original, candidates from the index).
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { sql } from "kysely";
+import { Migrator, sql } from "kysely";
+import { migrations } from "../migrations/index.ts";
 import { decide } from "../src/dedupe/decide.ts";
-import { dedupKeys, features, titleForms } from "../src/dedupe/features.ts";
+import { decodeFeatures, encodeFeatures } from "../src/dedupe/encode.ts";
+import { dedupKeys, features, MAX_WORDS, titleForms, type DedupText, type Features } from "../src/dedupe/features.ts";
+import { readFeed } from "../src/ingest/read-feed.ts";
 import { minhash, normaliseText, shingleHashes, textFingerprint, words } from "../src/dedupe/text.ts";
 import { canonicalUrl } from "../src/normalise/canonical-url.ts";
 import { normaliseFeed, type ArticleInput } from "../src/normalise/article.ts";
@@ -13,6 +18,7 @@ import { parseFeed } from "../src/parse/feed.ts";
 import { storeArticles } from "../src/store/articles.ts";
 import { addSource } from "../src/store/sources.ts";
 import { databaseKinds, openTestDatabase, type TestDatabase } from "./helpers/db.ts";
+import { labels, visibleDir } from "./helpers/newsroom.ts";
 
 describe("canonical URLs", () => {
   const original = "example.com/news/2023/09/15/nato-talks";
@@ -131,6 +137,57 @@ describe("the decision", () => {
   });
 });
 
+/** What a stored article's encoded features decode to (its canonical URL and title come from their columns). */
+const roundTrip = (f: Features, title: string) => decodeFeatures(encodeFeatures(f), f.canonicalUrl, title);
+
+describe("stored features (articles.dedup_features)", () => {
+  const cases: Array<[string, DedupText]> = [
+    ["a long report", { title: "NATO and EU discussing possibility of negotiations", link: "https://orig.example/news/1", summary: null, content: `<p>${LONG}</p>` }],
+    ["a digest, summary only, outlet suffix", { title: "Morning briefing: what you need to know today - Brussels Daily", link: null, summary: DIGEST, content: null }],
+    ["textless: headline and link only", { title: "NATO and EU discussing possibility of negotiations - Agency", link: "https://news.example/rss/articles/CBMi123?oc=5", summary: null, content: null }],
+    ["textless: a body that repeats the headline", { title: "Zelensky addresses the nation tonight", link: null, summary: null, content: "<p>Zelensky addresses the nation tonight.</p>" }],
+    ["one shingle: a body shorter than three words", { title: "Short", link: null, summary: null, content: "Two words" }],
+    ["empty body and empty title", { title: "", link: null, summary: "", content: "" }],
+    ["Cyrillic", { title: "НАТО і ЄС обговорюють можливість переговорів з Росією", link: "https://ua.example/новини/1", summary: null, content: "<p>Київ, 15 вересня. Північноатлантичний альянс та Європейський Союз обговорюють можливість переговорів з Росією після звільнення Херсона збройними силами України, пише видання.</p>" }],
+    ["CJK, Arabic, emoji and entities", { title: "北约与欧盟讨论谈判的可能性 — 新闻社", link: null, summary: null, content: "<p>北约 与 欧盟 正在 讨论 与 俄罗斯 谈判 的 可能性 据 意大利 报纸 报道 官员 表示</p><p>يناقش حلف شمال الأطلسي والاتحاد الأوروبي إمكانية المفاوضات مع روسيا 🇺🇦 &amp;nbsp; ﬁnal</p>" }],
+    ["a huge body (cut at MAX_WORDS)", { title: "A whole podcast transcript in one feed entry", link: "https://pod.example/ep/1", summary: null, content: `<p>${Array.from({ length: MAX_WORDS * 3 }, (_, i) => `word${i % 977} w${(i * 7919) % 4099}`).join(" ")}</p>` }],
+  ];
+  for (const [name, a] of cases) {
+    test(`decoding gives what features() gives: ${name}`, () => {
+      const f = features(a);
+      assert.deepStrictEqual(roundTrip(f, a.title), f);
+      assert.equal(encodeFeatures(f).length, 2 + (f.fingerprint ? 32 : 0) + 4 * f.sequence.length, "version, flags, fingerprint, 4 bytes a shingle");
+    });
+  }
+  test("the cases cover textless items and the MAX_WORDS cut", () => {
+    const all = cases.map(([, a]) => features(a));
+    assert.ok(all.some((f) => f.textless) && all.some((f) => !f.textless && f.fingerprint));
+    assert.ok(all.some((f) => f.sequence.length === MAX_WORDS - 2));
+  });
+  test("every article of the newsroom corpus (both versions of its feeds) decodes to its features", async () => {
+    let n = 0;
+    for (const s of labels().sources) {
+      for (const file of [s.file, ...(s.file_v2 ? [s.file_v2] : [])]) {
+        const reading = await readFeed({ body: readFileSync(join(visibleDir, file)), contentType: null, url: `http://127.0.0.1/${file}` });
+        assert.ok(reading.ok, file);
+        for (const a of reading.articles) {
+          const f = features(a);
+          assert.deepStrictEqual(roundTrip(f, a.title), f, `${file}: ${a.identity}`);
+          // A stored row: its text from the columns and the stored canonical URL.
+          assert.deepStrictEqual(roundTrip(f, a.title), features({ link: a.link, title: a.title, summary: a.summary, content: a.content }, f.canonicalUrl));
+          n++;
+        }
+      }
+    }
+    assert.ok(n >= 80, `${n} articles`);
+  });
+  test("an unknown encoding is refused, not misread", () => {
+    const bytes = encodeFeatures(features({ title: "t", link: null, summary: null, content: LONG }));
+    assert.throws(() => decodeFeatures(Uint8Array.of(2, ...bytes.subarray(1)), null, "t"), /unknown encoding/);
+    assert.throws(() => decodeFeatures(bytes.subarray(0, bytes.length - 1), null, "t"), /not a valid length/);
+  });
+});
+
 const feed = (items: string) => `<rss version="2.0"><channel><title>t</title>${items}</channel></rss>`;
 const item = (guid: string, title: string, body: string, date: string, link?: string) =>
   `<item><guid isPermaLink="false">${guid}</guid><title>${title}</title>${link ? `<link>${link}</link>` : ""}<description><![CDATA[<p>${body}</p>]]></description><pubDate>${date}</pubDate></item>`;
@@ -221,6 +278,61 @@ for (const kind of databaseKinds) {
       const [b] = await store(briefSource, item("b3", "Brief from Dnipro", lead, "Fri, 01 Sep 2023 12:00:00 GMT"));
       assert.equal(b!.storyId, o!.storyId, "the earliest text that opens with it: the original");
       assert.ok(await t.handle.db.selectFrom("stories").select("id").where("id", "=", d!.storyId).executeTakeFirst(), "the digest's story is not merged away");
+    });
+
+    test("articles carry their encoded features; candidates with features come without their text", async () => {
+      const s = await source();
+      const [a] = await store(s, item("f1", "Stored features for the report from Mykolaiv", LONG.replace("Kyiv", "Mykolaiv"), "Sat, 01 Jul 2023 10:00:00 GMT", "https://feat.example/n/1"));
+      const row = await t.handle.db.selectFrom("articles").selectAll().where("id", "=", a!.articleId).executeTakeFirstOrThrow();
+      assert.ok(row.dedup_features instanceof Uint8Array);
+      assert.deepStrictEqual(decodeFeatures(row.dedup_features, row.canonical_url, row.title), features(row, row.canonical_url));
+      const lookup = async () => (await sql<{ id: number; content: string | null; summary: string | null; dedup_features: Uint8Array | null }>`
+        SELECT id, content, summary, dedup_features FROM dedup_candidates(${`{${row.dedup_keys.join(",")}}`}::bigint[], '2023-06-30', '2023-07-02')`.execute(t.handle.db)).rows.find((r) => r.id === a!.articleId);
+      const withFeatures = await lookup();
+      assert.equal(withFeatures?.content, null, "no text (no detoasting) for a row with features");
+      assert.deepEqual(withFeatures?.dedup_features, row.dedup_features);
+      await t.handle.db.updateTable("articles").set({ dedup_features: null }).where("id", "=", a!.articleId).execute();
+      assert.equal((await lookup())?.content, row.content, "the text for a row without");
+    });
+
+    // (Dates of these tests keep their texts, all variants of LONG, outside the other tests' 72 h windows.)
+    test("a stored article without features (stored before migration 0006) still matches its copy", async () => {
+      const [orig, copy] = [await source(), await source()];
+      const body = LONG.replace("Kyiv", "Zaporizhzhia");
+      const [a] = await store(orig, item("n1", "Original report from Zaporizhzhia on the talks", body, "Fri, 08 Sep 2023 08:00:00 GMT"));
+      await t.handle.db.updateTable("articles").set({ dedup_features: null }).where("id", "=", a!.articleId).execute();
+      const sentences = body.split(". ");
+      const [b] = await store(copy, item("n2", "Allies weigh talks, paper says", `Our partners report. ${[sentences[1], sentences[0], ...sentences.slice(3)].join(". ")} Read more on our site.`, "Fri, 08 Sep 2023 10:00:00 GMT"));
+      assert.equal(b!.storyId, a!.storyId);
+    });
+
+    test("with deduplication off, neither keys nor features are stored; an edit follows the setting", async () => {
+      const s = await source();
+      const inputs = normaliseFeed(await parseFeed(feed(item("o1", "Undeduplicated report from Kharkiv on the talks", LONG.replace("Kyiv", "Kharkiv"), "Mon, 10 Jul 2023 08:00:00 GMT")), "https://off.example/feed"));
+      const [a] = await t.handle.db.transaction().execute((trx) => storeArticles(trx, s, inputs, new Date("2023-07-11T00:00:00Z"), { enabled: false, windowHours: 72 }));
+      const stored = () => t.handle.db.selectFrom("articles").select(["dedup_keys", "dedup_features", "canonical_url", "title"]).where("id", "=", a!.articleId).executeTakeFirstOrThrow();
+      assert.deepEqual(await stored(), { dedup_keys: [], dedup_features: null, canonical_url: null, title: "Undeduplicated report from Kharkiv on the talks" });
+      const edited = normaliseFeed(await parseFeed(feed(item("o1", "Undeduplicated report from Kharkiv on the talks", `${LONG.replace("Kyiv", "Kharkiv")} Updated.`, "Mon, 10 Jul 2023 08:00:00 GMT")), "https://off.example/feed"));
+      const [b] = await t.handle.db.transaction().execute((trx) => storeArticles(trx, s, edited, new Date("2023-07-11T01:00:00Z")));
+      assert.equal(b!.change, "updated");
+      const after = await stored();
+      assert.ok(after.dedup_keys.length > 0);
+      assert.deepStrictEqual(decodeFeatures(after.dedup_features!, after.canonical_url, after.title), features(edited[0]!));
+    });
+
+    test("migration 0006 goes down to the 0003 lookup and up again", async () => {
+      const migrator = new Migrator({ db: t.handle.db, provider: { getMigrations: async () => migrations } });
+      const columns = async () => (await sql<{ proargnames: string[] }>`SELECT proargnames FROM pg_proc WHERE proname = 'dedup_candidates'`.execute(t.handle.db)).rows[0]?.proargnames;
+      assert.ok((await columns())?.includes("dedup_features"));
+      const down = await migrator.migrateDown();
+      assert.equal(down.error, undefined);
+      assert.deepEqual(down.results?.map((r) => r.migrationName), ["0006_dedup_features"]);
+      assert.ok(!(await columns())?.includes("dedup_features"));
+      assert.ok((await columns())?.includes("content"));
+      assert.equal((await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'articles' AND column_name = 'dedup_features'`.execute(t.handle.db)).rows[0]?.n, 0);
+      const up = await migrator.migrateToLatest();
+      assert.equal(up.error, undefined);
+      assert.ok((await columns())?.includes("dedup_features"));
     });
 
     test("candidates come from the GIN index, not a scan", async () => {

@@ -111,8 +111,10 @@ export interface ArticlesTable {
   last_seen_at: Generated<Date>;
   /** The link in canonical form (src/normalise/canonical-url.ts); null when it names no page. */
   canonical_url: ColumnType<string | null, string | null | undefined, string | null>;
-  /** Hashed keys that find this article's copies (src/dedupe/keys.ts), under a GIN index. int8 comes back as string. */
+  /** Hashed keys that find this article's copies (src/dedupe/features.ts), under a GIN index. int8 comes back as string. */
   dedup_keys: ColumnType<string[], string[] | undefined, string[]>;
+  /** The article's deduplication features, encoded (src/dedupe/encode.ts); null when dedup was off or before migration 0006. */
+  dedup_features: ColumnType<Uint8Array | null, Uint8Array | null | undefined, Uint8Array | null>;
 }
 
 export interface TopicsTable {

@@ -8,6 +8,7 @@ import { sql, type Transaction } from "kysely";
 import type { Database } from "../db/schema.ts";
 import type { ArticleInput } from "../normalise/article.ts";
 import { decide, type Match } from "./decide.ts";
+import { decodeFeatures, encodeFeatures } from "./encode.ts";
 import { dedupKeys, features, type Features } from "./features.ts";
 
 type Trx = Transaction<Database>;
@@ -41,13 +42,32 @@ export interface StoryAssignment {
   articleId: number;
   canonicalUrl: string | null;
   dedupKeys: string[];
+  /** Its features encoded (src/dedupe/encode.ts), so a later lookup decodes them; null when dedup is off, as the keys are empty then. */
+  dedupFeatures: Uint8Array | null;
   /** How it joined an existing story; null when it started one. */
   match: Match | null;
 }
 
 const CHUNK = 500; // rows per statement, well under Postgres's 65,535 parameters
 
-interface Candidate {
+/** A stored article sharing a key with a new one, as dedup_candidates() returns it (migrations/0006_dedup_features.ts). */
+export interface CandidateRow {
+  id: number;
+  story_id: number;
+  source_id: number;
+  at: Date;
+  link: string | null;
+  canonical_url: string | null;
+  title: string;
+  /** The text only when dedup_features is null (the features are then computed from it). */
+  summary: string | null;
+  content: string | null;
+  dedup_features: Uint8Array | null;
+  dedup_keys: string[];
+  story_sources: Array<string | number>;
+}
+
+export interface Candidate {
   id: number;
   storyId: number;
   sourceId: number;
@@ -76,10 +96,14 @@ export interface CopyMatch {
   match: Match;
 }
 
-export interface Copies {
+/** What the new articles bring themselves: features (from the parse thread when it computed them), index keys, dates. */
+export interface OwnFeatures {
   features: Features[];
   keys: string[][];
   dates: Date[];
+}
+
+export interface Copies extends OwnFeatures {
   /** Per article: the story it joins, or null for a new story. */
   matches: Array<CopyMatch | null>;
   /** Stories found to be one: merged story → the story it folds into (already resolved). */
@@ -92,10 +116,23 @@ export interface Copies {
  * caller holds the dedup lock when it is going to write.
  */
 export async function findCopies(trx: Trx, sourceId: number, articles: ArticleInput[], now: Date, opts: DedupOptions = defaultDedupOptions): Promise<Copies> {
+  const own = ownFeatures(articles, now, opts);
+  if (!opts.enabled) return { ...own, matches: articles.map(() => null), merged: new Map() };
+  const rows = await queryCandidates(trx, own.keys, own.dates, opts.windowHours);
+  return matchCopies(sourceId, own, rows.map(toCandidate), opts.windowHours);
+}
+
+/** The new articles' own features and keys (no keys when dedup is off: nothing will look them up). */
+export function ownFeatures(articles: ArticleInput[], now: Date, opts: DedupOptions = defaultDedupOptions): OwnFeatures {
   const feats = articles.map((a) => a.derived?.features ?? features(a));
   const keys = opts.enabled ? articles.map((a, i) => a.derived?.keys ?? dedupKeys(feats[i] as Features)) : articles.map(() => []);
-  const dates = articles.map((a) => storyDate(a, now));
-  const matches: Array<CopyMatch | null> = articles.map(() => null);
+  return { features: feats, keys, dates: articles.map((a) => storyDate(a, now)) };
+}
+
+/** The decision in memory: for each new article, the story of the best candidate (or earlier item of the batch) it copies. */
+export function matchCopies(sourceId: number, batch: OwnFeatures, candidates: Candidate[], windowHours: number): Copies {
+  const { features: feats, keys, dates } = batch;
+  const matches: Array<CopyMatch | null> = feats.map(() => null);
   // Stories found to be one (an article matched both: a copy had arrived before its original).
   const mergedInto = new Map<number, number>();
   const resolve = (id: number): number => {
@@ -103,55 +140,52 @@ export async function findCopies(trx: Trx, sourceId: number, articles: ArticleIn
     while (mergedInto.has(r)) r = mergedInto.get(r) as number;
     return r;
   };
-  if (opts.enabled) {
-    const candidates = await findCandidates(trx, keys, dates, opts.windowHours);
-    const sourcesOf = new Map(candidates.map((c) => [c.storyId, new Set(c.storySources)]));
-    const windowMs = opts.windowHours * 3_600_000;
-    articles.forEach((_, i) => {
-      const own = new Set(keys[i]);
-      const at = (dates[i] as Date).getTime();
-      const byStory = new Map<number, { match: Match; at: number }>();
-      let best: { storyId: number | null; batchIndex: number | null; match: Match; at: number } | null = null;
-      // Full matches before partial ones, then the strongest, then the earliest.
-      const rank = (m: Match) => (m.partial ? 0 : 10) + m.score;
-      const better = (m: Match, candAt: number, than: { match: Match; at: number } | null | undefined) =>
-        !than || rank(m) > rank(than.match) || (rank(m) === rank(than.match) && candAt < than.at);
-      for (const c of candidates) {
-        if (Math.abs(c.at.getTime() - at) > windowMs || ![...c.keys].some((k) => own.has(k))) continue;
-        const m = decide(feats[i] as Features, c.features);
-        if (!m) continue;
-        const storyId = resolve(c.storyId);
-        // Two articles of one source are never merged on similarity alone: only the same URL or text.
-        const sameSource = c.sourceId === sourceId || sourcesOf.get(storyId)?.has(sourceId);
-        if (sameSource && m.kind !== "url" && m.kind !== "fingerprint") continue;
-        if (better(m, c.at.getTime(), byStory.get(storyId))) byStory.set(storyId, { match: m, at: c.at.getTime() });
-        if (better(m, c.at.getTime(), best)) best = { storyId, batchIndex: null, match: m, at: c.at.getTime() };
+  const sourcesOf = new Map(candidates.map((c) => [c.storyId, new Set(c.storySources)]));
+  const windowMs = windowHours * 3_600_000;
+  feats.forEach((_, i) => {
+    const own = new Set(keys[i]);
+    const at = (dates[i] as Date).getTime();
+    const byStory = new Map<number, { match: Match; at: number }>();
+    let best: { storyId: number | null; batchIndex: number | null; match: Match; at: number } | null = null;
+    // Full matches before partial ones, then the strongest, then the earliest.
+    const rank = (m: Match) => (m.partial ? 0 : 10) + m.score;
+    const better = (m: Match, candAt: number, than: { match: Match; at: number } | null | undefined) =>
+      !than || rank(m) > rank(than.match) || (rank(m) === rank(than.match) && candAt < than.at);
+    for (const c of candidates) {
+      if (Math.abs(c.at.getTime() - at) > windowMs || ![...c.keys].some((k) => own.has(k))) continue;
+      const m = decide(feats[i] as Features, c.features);
+      if (!m) continue;
+      const storyId = resolve(c.storyId);
+      // Two articles of one source are never merged on similarity alone: only the same URL or text.
+      const sameSource = c.sourceId === sourceId || sourcesOf.get(storyId)?.has(sourceId);
+      if (sameSource && m.kind !== "url" && m.kind !== "fingerprint") continue;
+      if (better(m, c.at.getTime(), byStory.get(storyId))) byStory.set(storyId, { match: m, at: c.at.getTime() });
+      if (better(m, c.at.getTime(), best)) best = { storyId, batchIndex: null, match: m, at: c.at.getTime() };
+    }
+    // Earlier items of this batch (same source): the same URL or the same text only.
+    for (let j = 0; j < i; j++) {
+      if (Math.abs((dates[j] as Date).getTime() - at) > windowMs) continue;
+      const m = decide(feats[i] as Features, feats[j] as Features);
+      if (m && (m.kind === "url" || m.kind === "fingerprint") && better(m, (dates[j] as Date).getTime(), best)) best = { storyId: null, batchIndex: j, match: m, at: (dates[j] as Date).getTime() };
+    }
+    matches[i] = best;
+    // Every story this article fully matches is one story: the oldest keeps its id (its feed entry),
+    // unless two of them carry one source (never merged on similarity alone). A partial match (the
+    // new article is a lead or a headline only) never merges: digests quote leads of many stories.
+    const found = [...byStory].filter(([, v]) => !v.match.partial).map(([id]) => id).sort((a, b) => a - b);
+    if (found.length > 1 && best?.storyId != null) {
+      const survivor = found[0] as number;
+      const kept = sourcesOf.get(survivor) ?? new Set<number>();
+      for (const other of found.slice(1)) {
+        const theirs = sourcesOf.get(other) ?? new Set<number>();
+        if ([...theirs].some((s) => kept.has(s))) continue;
+        mergedInto.set(other, survivor);
+        for (const s of theirs) kept.add(s);
+        sourcesOf.set(survivor, kept);
       }
-      // Earlier items of this batch (same source): the same URL or the same text only.
-      for (let j = 0; j < i; j++) {
-        if (Math.abs((dates[j] as Date).getTime() - at) > windowMs) continue;
-        const m = decide(feats[i] as Features, feats[j] as Features);
-        if (m && (m.kind === "url" || m.kind === "fingerprint") && better(m, (dates[j] as Date).getTime(), best)) best = { storyId: null, batchIndex: j, match: m, at: (dates[j] as Date).getTime() };
-      }
-      matches[i] = best;
-      // Every story this article fully matches is one story: the oldest keeps its id (its feed entry),
-      // unless two of them carry one source (never merged on similarity alone). A partial match (the
-      // new article is a lead or a headline only) never merges: digests quote leads of many stories.
-      const found = [...byStory].filter(([, v]) => !v.match.partial).map(([id]) => id).sort((a, b) => a - b);
-      if (found.length > 1 && best?.storyId != null) {
-        const survivor = found[0] as number;
-        const kept = sourcesOf.get(survivor) ?? new Set<number>();
-        for (const other of found.slice(1)) {
-          const theirs = sourcesOf.get(other) ?? new Set<number>();
-          if ([...theirs].some((s) => kept.has(s))) continue;
-          mergedInto.set(other, survivor);
-          for (const s of theirs) kept.add(s);
-          sourcesOf.set(survivor, kept);
-        }
-        best.storyId = resolve(best.storyId);
-      }
-    });
-  }
+      best.storyId = resolve(best.storyId);
+    }
+  });
 
   for (const m of matches) if (m?.storyId != null) m.storyId = resolve(m.storyId);
   return { features: feats, keys, dates, matches, merged: new Map([...mergedInto.keys()].map((k) => [k, resolve(k)])) };
@@ -178,6 +212,7 @@ export async function assignStories(
     articleId: ids[i] as number,
     canonicalUrl: (feats[i] as Features).canonicalUrl,
     dedupKeys: keys[i] as string[],
+    dedupFeatures: opts.enabled ? encodeFeatures(feats[i] as Features) : null,
     match: matches[i]?.match ?? null,
   }));
 
@@ -217,24 +252,29 @@ export async function assignStories(
   return assignments;
 }
 
-async function findCandidates(trx: Trx, keys: string[][], dates: Date[], windowHours: number): Promise<Candidate[]> {
+/** The stored articles sharing a key with the batch within the time window: one round trip. */
+export async function queryCandidates(trx: Trx, keys: string[][], dates: Date[], windowHours: number): Promise<CandidateRow[]> {
   const all = [...new Set(keys.flat())];
   if (all.length === 0) return [];
   const times = dates.map((d) => d.getTime());
   const lo = new Date(Math.min(...times) - windowHours * 3_600_000);
   const hi = new Date(Math.max(...times) + windowHours * 3_600_000);
-  // One round trip: the candidates and the sources their stories carry (migrations/0003_dedup.ts).
-  const rows = await sql<{ id: number; story_id: number; source_id: number; at: Date; link: string | null; canonical_url: string | null; title: string; summary: string | null; content: string | null; dedup_keys: string[]; story_sources: Array<string | number> }>`
-    SELECT * FROM dedup_candidates(${`{${all.join(",")}}`}::bigint[], ${lo}, ${hi})`.execute(trx);
-  return rows.rows.map((r) => ({
+  // The candidates and the sources their stories carry (migrations/0006_dedup_features.ts).
+  const rows = await sql<CandidateRow>`SELECT * FROM dedup_candidates(${`{${all.join(",")}}`}::bigint[], ${lo}, ${hi})`.execute(trx);
+  return rows.rows;
+}
+
+/** A candidate's features are decoded from what was stored with it; rows stored before migration 0006 are computed from their text. */
+export function toCandidate(r: CandidateRow): Candidate {
+  return {
     id: Number(r.id),
     storyId: Number(r.story_id),
     sourceId: Number(r.source_id),
     at: r.at,
     keys: new Set(r.dedup_keys.map(String)),
     storySources: r.story_sources.map(Number),
-    features: features(r, r.canonical_url),
-  }));
+    features: r.dedup_features ? decodeFeatures(r.dedup_features, r.canonical_url, r.title) : features(r, r.canonical_url),
+  };
 }
 
 /**

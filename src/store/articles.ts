@@ -4,6 +4,7 @@
 import { sql, type Transaction } from "kysely";
 import type { Database } from "../db/schema.ts";
 import { assignStories, defaultDedupOptions, lockStories, type DedupOptions, type StoryAssignment } from "../dedupe/assign.ts";
+import { encodeFeatures } from "../dedupe/encode.ts";
 import { dedupKeys, features } from "../dedupe/features.ts";
 import type { ArticleInput } from "../normalise/article.ts";
 
@@ -96,6 +97,7 @@ async function insertArticles(trx: Trx, sourceId: number, inputs: ArticleInput[]
             last_seen_at: now,
             canonical_url: story.canonicalUrl,
             dedup_keys: story.dedupKeys,
+            dedup_features: story.dedupFeatures,
           };
         }),
       )
@@ -109,12 +111,13 @@ async function insertArticles(trx: Trx, sourceId: number, inputs: ArticleInput[]
 }
 
 async function updateArticle(trx: Trx, articleId: number, storyId: number, input: ArticleInput, now: Date, dedup: DedupOptions): Promise<void> {
-  // An edit keeps the article in its story (stable entry); only the keys that find its copies follow the text.
+  // An edit keeps the article in its story (stable entry); only the keys and features that find and judge its copies follow the text.
   const f = input.derived?.features ?? features(input);
   const keys = dedup.enabled ? (input.derived?.keys ?? dedupKeys(f)) : [];
+  const encoded = dedup.enabled ? encodeFeatures(f) : null;
   await trx
     .updateTable("articles")
-    .set({ ...columns(input), updated_at: input.updatedAt ?? now, last_seen_at: now, canonical_url: f.canonicalUrl, dedup_keys: keys })
+    .set({ ...columns(input), updated_at: input.updatedAt ?? now, last_seen_at: now, canonical_url: f.canonicalUrl, dedup_keys: keys, dedup_features: encoded })
     .where("id", "=", articleId)
     .execute();
   // The story shows its canonical article's headline: follow an edit of that article.
