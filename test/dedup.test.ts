@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Migrator, sql } from "kysely";
 import { migrations } from "../migrations/index.ts";
-import { decide } from "../src/dedupe/decide.ts";
+import { decide, MAX_LEAD_OFFSET, MIN_JACCARD, MIN_LEAD_CONTAINMENT, MIN_LEAD_SHINGLES, MIN_MUTUAL_CONTAINMENT, MIN_SIMILAR_SHINGLES, SAME_TEXT_JACCARD } from "../src/dedupe/decide.ts";
 import { decodeFeatures, encodeFeatures } from "../src/dedupe/encode.ts";
 import { dedupKeys, features, MAX_WORDS, titleForms, type DedupText, type Features } from "../src/dedupe/features.ts";
 import { readFeed } from "../src/ingest/read-feed.ts";
@@ -115,6 +115,38 @@ const DIGEST = [
 const text = (title: string, body: string, link: string | null = null) => features({ title, link, summary: null, content: `<p>${body}</p>` });
 
 describe("the decision", () => {
+  test("counting stops early only where no rule could accept: the same verdicts as counting everything", () => {
+    // The rules of decide() on a full count, written out again as the reference.
+    const reference = (a: Features, b: Features) => {
+      const [small, large] = a.shingles.size <= b.shingles.size ? [a, b] : [b, a];
+      let common = 0;
+      for (const h of small.shingles) if (large.shingles.has(h)) common++;
+      const contained = common / small.shingles.size >= MIN_LEAD_CONTAINMENT;
+      const jaccard = common / (a.shingles.size + b.shingles.size - common);
+      if (small.shingles.size >= MIN_SIMILAR_SHINGLES && (jaccard >= SAME_TEXT_JACCARD || (!contained && (jaccard >= MIN_JACCARD || common / large.shingles.size >= MIN_MUTUAL_CONTAINMENT)))) return "similar";
+      if (contained && small.shingles.size >= MIN_LEAD_SHINGLES && large.sequence.findIndex((h) => small.shingles.has(h)) <= MAX_LEAD_OFFSET) return "lead";
+      return null;
+    };
+    let seed = 7;
+    const rnd = () => ((seed = (Math.imul(seed, 48271) >>> 0) % 2147483647) / 2147483647);
+    const make = (sequence: number[]): Features => ({ canonicalUrl: null, titles: [], sequence, shingles: new Set(sequence), fingerprint: null, textless: false });
+    const kinds = new Map<string | null, number>();
+    for (let n = 0; n < 3000; n++) {
+      const size = 5 + Math.floor(rnd() * 400);
+      const base = Array.from({ length: size }, (_, i) => i);
+      // The other text keeps a random share of these shingles, from a random offset, plus its own.
+      const keep = rnd();
+      const from = Math.floor(rnd() * 30);
+      const other = [...base.slice(from).filter(() => rnd() < keep), ...Array.from({ length: Math.floor(rnd() * 300) }, (_, i) => 100_000 + i)];
+      if (other.length === 0) continue;
+      const [a, b] = rnd() < 0.5 ? [make(base), make(other)] : [make(other), make(base)];
+      const expected = reference(a, b);
+      assert.equal(decide(a, b)?.kind ?? null, expected, `sizes ${a.shingles.size}/${b.shingles.size}, kept ${keep.toFixed(2)}`);
+      kinds.set(expected, (kinds.get(expected) ?? 0) + 1);
+    }
+    for (const kind of ["similar", "lead", null]) assert.ok((kinds.get(kind) ?? 0) > 100, `${kind}: ${kinds.get(kind)}`);
+  });
+
   test("the same canonical URL joins, whatever the text", () => {
     assert.equal(decide(text("A", "one"), text("B", "two", null))?.kind, undefined);
     assert.equal(decide(features({ title: "Rewritten", link: "https://ex.example/a/b?utm_source=x", summary: null, content: null }), text("Original", LONG, "http://www.ex.example/a/b/"))?.kind, "url");

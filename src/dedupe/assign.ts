@@ -142,17 +142,29 @@ export function matchCopies(sourceId: number, batch: OwnFeatures, candidates: Ca
   };
   const sourcesOf = new Map(candidates.map((c) => [c.storyId, new Set(c.storySources)]));
   const windowMs = windowHours * 3_600_000;
+  // The batch's candidates by key: each article looks only at those sharing a key with it (in the
+  // order the query gave them, so ties are broken as before), not at the whole batch's.
+  const byKey = new Map<string, number[]>();
+  candidates.forEach((c, n) => {
+    for (const k of c.keys) {
+      const list = byKey.get(k);
+      if (list) list.push(n);
+      else byKey.set(k, [n]);
+    }
+  });
   feats.forEach((_, i) => {
-    const own = new Set(keys[i]);
     const at = (dates[i] as Date).getTime();
+    const sharing = new Set<number>();
+    for (const k of keys[i] as string[]) for (const n of byKey.get(k) ?? []) sharing.add(n);
     const byStory = new Map<number, { match: Match; at: number }>();
     let best: { storyId: number | null; batchIndex: number | null; match: Match; at: number } | null = null;
     // Full matches before partial ones, then the strongest, then the earliest.
     const rank = (m: Match) => (m.partial ? 0 : 10) + m.score;
     const better = (m: Match, candAt: number, than: { match: Match; at: number } | null | undefined) =>
       !than || rank(m) > rank(than.match) || (rank(m) === rank(than.match) && candAt < than.at);
-    for (const c of candidates) {
-      if (Math.abs(c.at.getTime() - at) > windowMs || ![...c.keys].some((k) => own.has(k))) continue;
+    for (const n of [...sharing].sort((a, b) => a - b)) {
+      const c = candidates[n] as Candidate;
+      if (Math.abs(c.at.getTime() - at) > windowMs) continue;
       const m = decide(feats[i] as Features, c.features);
       if (!m) continue;
       const storyId = resolve(c.storyId);

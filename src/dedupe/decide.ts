@@ -37,8 +37,24 @@ export function decide(a: Features, b: Features): Match | null {
   if (a.fingerprint !== null && a.fingerprint === b.fingerprint) return { kind: "fingerprint", score: 3 };
   if (!a.textless && !b.textless) {
     const [small, large] = a.shingles.size <= b.shingles.size ? [a, b] : [b, a];
+    const s = small.shingles.size;
+    const l = large.shingles.size;
+    // The fewest shared shingles any rule below could accept: counting stops once that is out of
+    // reach (most candidates share a key by chance and little else). Slightly under, for rounding.
+    const need =
+      0.999 *
+      Math.min(
+        s >= MIN_SIMILAR_SHINGLES ? Math.min((MIN_JACCARD * (s + l)) / (1 + MIN_JACCARD), MIN_MUTUAL_CONTAINMENT * l) : Infinity,
+        s >= MIN_LEAD_SHINGLES ? MIN_LEAD_CONTAINMENT * s : Infinity,
+      );
+    if (need === Infinity) return null;
     let common = 0;
-    for (const h of small.shingles) if (large.shingles.has(h)) common++;
+    let seen = 0;
+    for (const h of small.shingles) {
+      seen++;
+      if (large.shingles.has(h)) common++;
+      else if (common + s - seen < need) return null;
+    }
     // A short text (almost) wholly inside a longer one is judged as a lead, whatever its resemblance:
     // a digest that quotes it is short enough to resemble it too.
     const contained = common / small.shingles.size >= MIN_LEAD_CONTAINMENT;
