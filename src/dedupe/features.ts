@@ -2,7 +2,7 @@
 // word 3-shingles of its body, an exact fingerprint, and the hashed keys that find its copies in
 // the index. Computed in memory for new articles and for the few candidates the index returns.
 import { canonicalUrl } from "../normalise/canonical-url.ts";
-import { key64, minhash, normaliseText, shingleHashes, textFingerprint, words } from "./text.ts";
+import { fingerprintOf, key64, minhash, normalisePlain, normaliseText, shingleHashes, words } from "./text.ts";
 
 export interface DedupText {
   link: string | null;
@@ -52,8 +52,9 @@ export function titleForms(title: string): string[] {
 }
 
 /** `canonical` overrides the URL derived from the links (a stored article's canonical_url). */
-export function features(a: DedupText, canonical?: string | null): Features {
-  const body = normaliseText(a.content ?? a.summary ?? "");
+/** `plain`: the body already out of its markup (htmlToText of content, else summary), when in hand. */
+export function features(a: DedupText, canonical?: string | null, plain?: string): Features {
+  const body = plain !== undefined ? normalisePlain(plain) : normaliseText(a.content ?? a.summary ?? "");
   // Shingles of the first MAX_WORDS words: enough to tell copies apart, and a huge item (a whole
   // podcast transcript, a feed's everything-in-one entry) costs no more than a long article.
   const bodyWords = words(body.length > MAX_WORDS * 12 ? body.slice(0, MAX_WORDS * 12) : body).slice(0, MAX_WORDS);
@@ -66,7 +67,8 @@ export function features(a: DedupText, canonical?: string | null): Features {
     titles: titleForms(a.title),
     sequence,
     shingles: new Set(sequence),
-    fingerprint: textless ? null : textFingerprint(body),
+    // Not textless means at least 8 words of its own: long enough for a fingerprint.
+    fingerprint: textless ? null : fingerprintOf(body),
     textless,
   };
 }

@@ -8,9 +8,16 @@ import { decodeHtmlEntities, htmlToText } from "../text/html.ts";
  * twice), every run of whitespace (NBSP and zero-width included) one space, case folded.
  */
 export function normaliseText(html: string): string {
-  const text = decodeHtmlEntities(htmlToText(html));
-  return text
-    .normalize("NFKC")
+  return normalisePlain(htmlToText(html));
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** normaliseText for text already out of its markup (htmlToText's result), which ingest has in hand. */
+export function normalisePlain(plain: string): string {
+  const text = decodeHtmlEntities(plain);
+  // NFKC leaves ASCII as it is, and most feeds' text is ASCII: skip the call there.
+  return (ASCII.test(text) ? text : text.normalize("NFKC"))
     .replace(/[\s\u00a0\u200b-\u200d\u2060\ufeff]+/g, " ")
     .trim()
     .toLowerCase();
@@ -24,17 +31,25 @@ export function words(normalised: string): string[] {
 /** sha256 (hex) of normalised text; null for text too short to identify an article on its own. */
 export function textFingerprint(normalised: string, minWords = 8): string | null {
   if (words(normalised).length < minWords) return null;
+  return fingerprintOf(normalised);
+}
+
+/** sha256 (hex) of normalised text already known to be long enough. */
+export function fingerprintOf(normalised: string): string {
   return createHash("sha256").update(normalised, "utf8").digest("hex");
 }
 
-/** FNV-1a, 32 bits: fast, deterministic and well spread enough for shingles. */
-export function hash32(s: string, seed = 0x811c9dc5): number {
-  let h = seed;
+/** FNV-1a over s, continuing from state h (not yet mixed). */
+function fnv(s: string, h: number): number {
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  // Final avalanche (murmur3 fmix32) so that similar strings land far apart.
+  return h;
+}
+
+/** Final avalanche (murmur3 fmix32) so that similar strings land far apart. */
+function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -43,12 +58,24 @@ export function hash32(s: string, seed = 0x811c9dc5): number {
   return h >>> 0;
 }
 
+/** FNV-1a, 32 bits: fast, deterministic and well spread enough for shingles. */
+export function hash32(s: string, seed = 0x811c9dc5): number {
+  return fmix(fnv(s, seed));
+}
+
+const SPACE = 0x20;
+
 /** Hashes of the word k-shingles, in text order (a text shorter than k words is one shingle). */
 export function shingleHashes(ws: string[], k = 3): number[] {
   if (ws.length === 0) return [];
   if (ws.length < k) return [hash32(ws.join(" "))];
   const out: number[] = new Array<number>(ws.length - k + 1);
-  for (let i = 0; i + k <= ws.length; i++) out[i] = hash32(`${ws[i]} ${ws[i + 1]} ${ws[i + 2]}`);
+  // hash32 of the k words joined by spaces, without making that string.
+  for (let i = 0; i + k <= ws.length; i++) {
+    let h = fnv(ws[i] as string, 0x811c9dc5);
+    for (let j = 1; j < k; j++) h = fnv(ws[i + j] as string, Math.imul(h ^ SPACE, 0x01000193));
+    out[i] = fmix(h);
+  }
   return out;
 }
 

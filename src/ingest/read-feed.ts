@@ -24,8 +24,9 @@ export type FeedReader = (input: FeedBody) => Promise<FeedReading>;
 
 /** The per-article text work of the later stages, done here so that it runs on the parse thread. */
 export function withDerived(a: ArticleInput): ArticleInput {
-  const f = features(a);
-  return { ...a, derived: { plainText: htmlToText(a.content ?? a.summary ?? ""), features: f, keys: dedupKeys(f) } };
+  const plainText = htmlToText(a.content ?? a.summary ?? "");
+  const f = features(a, undefined, plainText);
+  return { ...a, derived: { plainText, features: f, keys: dedupKeys(f) } };
 }
 
 export async function readFeed(input: FeedBody): Promise<FeedReading> {
