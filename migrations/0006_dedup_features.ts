@@ -2,6 +2,7 @@
 // sequence, ~4 bytes a word), so a candidate found by the index is decoded instead of recomputed
 // from its HTML. Rows stored before this migration have none (NULL) and are recomputed as before.
 import { sql, type Kysely } from "kysely";
+import { createDedupCandidates } from "./0003_dedup.ts";
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TABLE articles ADD COLUMN dedup_features bytea`.execute(db);
@@ -40,21 +41,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   // The function of migrations/0003_dedup.ts, as it was.
   await sql`DROP FUNCTION IF EXISTS dedup_candidates(bigint[], timestamptz, timestamptz)`.execute(db);
-  await sql`
-    CREATE FUNCTION dedup_candidates(keys bigint[], lo timestamptz, hi timestamptz)
-    RETURNS TABLE (id bigint, story_id bigint, source_id bigint, at timestamptz, link text, canonical_url text,
-                   title text, summary text, content text, dedup_keys bigint[], story_sources bigint[])
-    LANGUAGE sql STABLE
-    SET enable_seqscan = off
-    AS $$
-      SELECT a.id, a.story_id, a.source_id, coalesce(a.published_at, a.first_seen_at), a.link, a.canonical_url,
-             a.title, a.summary, a.content, a.dedup_keys,
-             ARRAY(SELECT DISTINCT x.source_id FROM articles x WHERE x.story_id = a.story_id)
-      FROM articles a
-      -- "+ interval '0'" keeps the window a filter: an index on the same date expression would
-      -- otherwise lead the plan and test the keys row by row across the whole window.
-      WHERE a.dedup_keys && keys AND coalesce(a.published_at, a.first_seen_at) + interval '0' BETWEEN lo AND hi
-      LIMIT 1000
-    $$`.execute(db);
+  await createDedupCandidates(db);
   await sql`ALTER TABLE articles DROP COLUMN IF EXISTS dedup_features`.execute(db);
 }
