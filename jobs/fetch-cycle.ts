@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Source } from "../src/db/schema.ts";
-import { ingestSource, type IngestContext, type IngestResult, type SourceOutcome } from "../src/ingest/source.ts";
+import { createGate, ingestSource, type Gate, type IngestContext, type IngestResult, type SourceOutcome } from "../src/ingest/source.ts";
 import { recordFetch } from "../src/metrics.ts";
 import { nextSourceState } from "../src/schedule/source-state.ts";
 import { pruneFetchLog, writeFetchResults } from "../src/store/fetch-state.ts";
@@ -23,6 +23,12 @@ export interface CycleOptions {
   /** Stop claiming (shutdown); sources already in flight finish. */
   signal?: AbortSignal;
   onOutcome?: (outcome: SourceOutcome) => void;
+  /**
+   * Fetched sources read and stored at once (ingestSource's gate); the others wait as bodies.
+   * Default 2: one is read while one is stored. Writers deduplicate one at a time, so more would
+   * only hold more sources' articles in memory, not store them sooner.
+   */
+  storeConcurrency?: number;
 }
 
 const workerId = () => `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -34,6 +40,7 @@ export async function runFetchCycle(ctx: IngestContext, opts: CycleOptions): Pro
   const leaseSeconds = opts.leaseSeconds ?? Math.ceil((ctx.fetch.timeoutMs / 1000) * 3) + 10;
   const outcomes: SourceOutcome[] = [];
   const topics = await loadCompiledTopics(ctx.db); // once per cycle, not once per source
+  const store = createGate(opts.storeConcurrency ?? 2);
   // Named or --all: a snapshot of ids, so no source is fetched twice in one cycle.
   let remaining = opts.sourceIds ?? (opts.all ? await enabledSourceIds(ctx.db) : null);
 
@@ -47,7 +54,7 @@ export async function runFetchCycle(ctx: IngestContext, opts: CycleOptions): Pro
     const results = await mapLimited(batch, opts.concurrency, async (source) => {
       // Shutting down: what has not started goes back to the pool for another worker.
       if (opts.signal?.aborted) return void (await releaseSource(ctx.db, source.id, owner));
-      const result = await ingestGuarded(ctx, source, owner, topics);
+      const result = await ingestGuarded(ctx, source, owner, topics, store);
       recordFetch(result.outcome);
       outcomes.push(result.outcome);
       opts.onOutcome?.(result.outcome);
@@ -61,10 +68,10 @@ export async function runFetchCycle(ctx: IngestContext, opts: CycleOptions): Pro
 }
 
 /** A source that fails in an unexpected way (a database error while storing) is recorded as failed; the cycle carries on. */
-async function ingestGuarded(ctx: IngestContext, source: Source, owner: string, topics: CompiledTopic[]): Promise<IngestResult> {
+async function ingestGuarded(ctx: IngestContext, source: Source, owner: string, topics: CompiledTopic[], store: Gate): Promise<IngestResult> {
   const started = Date.now();
   try {
-    return await ingestSource(ctx, source, owner, topics);
+    return await ingestSource(ctx, source, owner, topics, store);
   } catch (err) {
     const error = `internal error while storing: ${err instanceof Error ? err.message : String(err)}`;
     ctx.log.error("source failed", { source: source.id, url: source.url, error });

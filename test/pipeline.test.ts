@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { serve, type ServerType } from "@hono/node-server";
 import { runFetchCycle } from "../jobs/fetch-cycle.ts";
 import { silentLogger } from "../src/log.ts";
-import type { IngestContext } from "../src/ingest/source.ts";
+import { createGate, type IngestContext } from "../src/ingest/source.ts";
 import { createApp } from "../src/server/app.ts";
 import { addSource } from "../src/store/sources.ts";
 import { databaseKinds, openTestDatabase, type TestDatabase } from "./helpers/db.ts";
@@ -286,3 +286,39 @@ for (const kind of databaseKinds) {
     });
   });
 }
+
+describe("the store gate (fetched bodies wait there, not their articles)", () => {
+  test("never more inside than its limit; first come, first in; a failure frees its place", async () => {
+    const gate = createGate(2);
+    let inside = 0;
+    let most = 0;
+    const order: number[] = [];
+    const release: Array<() => void> = [];
+    const enter = (n: number, fail = false) =>
+      gate.run(async () => {
+        order.push(n);
+        most = Math.max(most, ++inside);
+        await new Promise<void>((resolve) => release.push(resolve));
+        inside--;
+        if (fail) throw new Error(`task ${n} failed`);
+        return n;
+      });
+    const tasks = [enter(1, true), enter(2), enter(3), enter(4)];
+    const settle = async () => {
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    };
+    await settle();
+    assert.deepEqual(order, [1, 2], "two inside, two waiting");
+    release.shift()?.(); // task 1 fails: its place goes to task 3
+    await assert.rejects(tasks[0] as Promise<number>, /task 1 failed/);
+    await settle();
+    assert.deepEqual(order, [1, 2, 3]);
+    while (release.length > 0) {
+      release.shift()?.();
+      await settle();
+    }
+    assert.deepEqual(await Promise.all(tasks.slice(1)), [2, 3, 4]);
+    assert.deepEqual(order, [1, 2, 3, 4]);
+    assert.equal(most, 2);
+  });
+});

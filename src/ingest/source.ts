@@ -53,23 +53,42 @@ export interface IngestResult {
 
 const bodySize = (r: FetchResult) => (r.kind === "ok" ? r.body.byteLength : 0);
 
-export async function ingestSource(ctx: IngestContext, source: Source, owner: string, topics: CompiledTopic[]): Promise<IngestResult> {
+/** At most `limit` callers inside at once; the others wait their turn, in order. */
+export interface Gate {
+  run<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export function createGate(limit: number): Gate {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return {
+    async run(fn) {
+      if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+      else active++;
+      try {
+        return await fn();
+      } finally {
+        const next = waiting.shift();
+        if (next) next(); // the place passes straight to the next in line
+        else active--;
+      }
+    },
+  };
+}
+
+const open: Gate = { run: (fn) => fn() };
+
+/**
+ * `store`: the gate a fetched body passes before it is read and stored. Writers deduplicate one
+ * at a time (src/dedupe/assign.ts), so a body waiting there is kept as it came (a compressed feed is
+ * small) and becomes articles only when its turn is near: the articles of many sources are not all
+ * alive at once.
+ */
+export async function ingestSource(ctx: IngestContext, source: Source, owner: string, topics: CompiledTopic[], store: Gate = open): Promise<IngestResult> {
   const started = Date.now();
   const result = await fetchFeed({ url: source.url, etag: source.etag, lastModified: source.last_modified }, ctx.fetch);
 
-  const deferred = (facts: FetchFacts): IngestResult => {
-    const update = nextSourceState(source, facts, new Date(), ctx.schedule);
-    const message = facts.error ?? null;
-    return {
-      outcome: {
-        sourceId: source.id, url: source.url, title: source.title, outcome: facts.outcome, status: facts.status,
-        newArticles: 0, updatedArticles: 0, message, durationMs: facts.durationMs, bytes: facts.bytes,
-        ...(update.disable ? { disabled: update.disable.reason } : {}),
-      },
-      pending: { update, log: logRow(source.id, facts, message) },
-    };
-  };
-
+  const deferred = (facts: FetchFacts) => deferredResult(ctx, source, facts);
   if (result.kind === "error") {
     return deferred({ outcome: "error", status: result.status, error: result.message, retryAfter: result.retryAfter, bytes: 0, durationMs: Date.now() - started, itemsNew: 0, itemsUpdated: 0 });
   }
@@ -78,6 +97,11 @@ export async function ingestSource(ctx: IngestContext, source: Source, owner: st
     return deferred({ outcome: "not-modified", status: 304, etag: result.etag, lastModified: result.lastModified, cache: result.cache, bytes: 0, durationMs: Date.now() - started, itemsNew: 0, itemsUpdated: 0 });
   }
 
+  return store.run(() => readAndStore(ctx, source, owner, topics, result, started));
+}
+
+async function readAndStore(ctx: IngestContext, source: Source, owner: string, topics: CompiledTopic[], result: FetchResult & { kind: "ok" }, started: number): Promise<IngestResult> {
+  const deferred = (facts: FetchFacts) => deferredResult(ctx, source, facts);
   const reading = await (ctx.read ?? readFeed)({ body: result.body, contentType: result.contentType, url: result.url });
   if (!reading.ok) {
     return deferred({ outcome: "error", status: result.status, error: reading.error, bytes: bodySize(result), durationMs: Date.now() - started, itemsNew: 0, itemsUpdated: 0 });
@@ -138,6 +162,20 @@ export async function ingestSource(ctx: IngestContext, source: Source, owner: st
   // Told only once committed: the feeds it invalidates and the WebSub hub it pings read the new rows.
   announceTopicChange(changedTopics);
   return ingested;
+}
+
+/** A 304 or a failure: nothing stored; the state is handed back for the cycle to write in a batch. */
+function deferredResult(ctx: IngestContext, source: Source, facts: FetchFacts): IngestResult {
+  const update = nextSourceState(source, facts, new Date(), ctx.schedule);
+  const message = facts.error ?? null;
+  return {
+    outcome: {
+      sourceId: source.id, url: source.url, title: source.title, outcome: facts.outcome, status: facts.status,
+      newArticles: 0, updatedArticles: 0, message, durationMs: facts.durationMs, bytes: facts.bytes,
+      ...(update.disable ? { disabled: update.disable.reason } : {}),
+    },
+    pending: { update, log: logRow(source.id, facts, message) },
+  };
 }
 
 function logRow(sourceId: number, f: FetchFacts, message: string | null): FetchLogRow {
