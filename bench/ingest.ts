@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
+import { distIsFresh, distRoot } from "../bin/dist.js";
 import type { ServerCommand, ServerMessage, ServerReadyMessage, ServerStats } from "./server.ts";
 import { defaultSyntheticOptions, type SyntheticOptions } from "./synthetic.ts";
 import type { CycleFigures, ProfileSummary, RunFigures, WorkerCommand, WorkerMessage, WorkerRunMessage } from "./worker.ts";
@@ -30,7 +31,11 @@ type RunResult = RunFigures & { load: { before: number[]; after: number[] } };
 const TARGETS = { ratio: 0.4, noChangeMs: 2000, rowsPerWrite: 10, maxRssBytes: 250e6 } as const;
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
-const childExecArgv = ["--import", import.meta.resolve("tsx"), "--expose-gc"];
+// The runs use the compiled build, as `feedloom` does once installed (no TypeScript loader in the
+// measured process); from the sources only when dist/ is stale (npm run bench:ingest builds first).
+const compiled = distIsFresh();
+const childExecArgv = [...(compiled ? [] : ["--import", import.meta.resolve("tsx")]), "--expose-gc", ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ") : [])];
+const childModule = (name: "worker" | "server") => (compiled ? fileURLToPath(new URL(`bench/${name}.js`, distRoot)) : fileURLToPath(new URL(`./${name}.ts`, import.meta.url)));
 
 // ---- options -----------------------------------------------------------------------------------
 
@@ -162,7 +167,7 @@ interface FeedServer {
 }
 
 async function startFeedServer(): Promise<FeedServer> {
-  const child = fork(fileURLToPath(new URL("./server.ts", import.meta.url)), [], { cwd: repoRoot, execArgv: childExecArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(childModule("server"), [], { cwd: repoRoot, execArgv: childExecArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const stop = () => {
     if (child.connected) child.send({ type: "stop" } satisfies ServerCommand);
     setTimeout(() => killChild(child), 2000).unref();
@@ -270,7 +275,7 @@ async function runWorker(kind: Kind, run: number, server: FeedServer, profilePat
       sampleMs: 20,
       profilePath,
     };
-    const worker = fork(fileURLToPath(new URL("./worker.ts", import.meta.url)), [], { cwd: repoRoot, execArgv: childExecArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const worker = fork(childModule("worker"), [], { cwd: repoRoot, execArgv: childExecArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
     child = worker;
     const kill = () => killChild(worker);
     cleanups.add(kill);

@@ -28,7 +28,9 @@ interface Thread {
   waiting: Map<number, Waiting>;
 }
 
-const threadUrl = new URL("./parse-thread.mjs", import.meta.url);
+// Compiled (dist/), the thread runs parse-thread.js as it is; from the TypeScript sources, a small
+// .mjs starts it under tsx.
+const threadUrl = new URL(import.meta.url.endsWith(".js") ? "./parse-thread.js" : "./parse-thread.mjs", import.meta.url);
 
 export function createParsePool(opts: ParsePoolOptions): ParsePool {
   const threads: Thread[] = [];
