@@ -11,13 +11,13 @@ export function normaliseText(html: string): string {
   return normalisePlain(htmlToText(html));
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
+const NOT_ASCII = /[^\p{ASCII}]/u;
 
 /** normaliseText for text already out of its markup (htmlToText's result), which ingest has in hand. */
 export function normalisePlain(plain: string): string {
   const text = decodeHtmlEntities(plain);
   // NFKC leaves ASCII as it is, and most feeds' text is ASCII: skip the call there.
-  return (ASCII.test(text) ? text : text.normalize("NFKC"))
+  return (NOT_ASCII.test(text) ? text.normalize("NFKC") : text)
     .replace(/[\s\u00a0\u200b-\u200d\u2060\ufeff]+/g, " ")
     .trim()
     .toLowerCase();
