@@ -9,7 +9,15 @@ import { distRoot, stampFile } from "./dist.js";
 
 const started = Date.now();
 const root = new URL("..", import.meta.url);
-const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+let tsc;
+try {
+  tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+} catch {
+  // Installed without dev dependencies (npm install --omit=dev): no compiler, and nothing lost;
+  // feedloom runs the TypeScript sources through tsx instead.
+  console.error("feedloom build: typescript is not installed; skipped (feedloom runs from the sources)");
+  process.exit(0);
+}
 try {
   execFileSync(process.execPath, [tsc, "-p", new URL("tsconfig.build.json", root).pathname], { stdio: "inherit" });
 } catch {
