@@ -11,7 +11,13 @@ const SOURCE_DIRS = ["src", "jobs", "migrations", "bench"];
 
 function newest(dir) {
   let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0; // a folder this copy does not have
+  }
+  for (const entry of entries) {
     const url = new URL(entry.name + (entry.isDirectory() ? "/" : ""), dir);
     latest = Math.max(latest, entry.isDirectory() ? newest(url) : statSync(url).mtimeMs);
   }
