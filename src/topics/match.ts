@@ -379,10 +379,11 @@ export function compileTopic(topic: MatchableTopic): CompiledTopic {
  * when some topic's quick test says one of its terms may be there.
  */
 export function matchTopics(topics: CompiledTopic[], articles: MatchArticle[]): CompiledTopic[] {
-  const hay = articles.map(haystack);
+  let hay: Haystack[] | null = null;
   let prepared: PreparedArticle[] | null = null;
   return topics.filter((t) => {
     if (t.everything) return true;
+    hay ??= articles.map(haystack);
     if (!hay.some((h) => t.mayMatch(h))) return false;
     prepared ??= articles.map(prepareArticle);
     return t.judge(prepared).some((v) => v.matched);
