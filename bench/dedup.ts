@@ -29,6 +29,7 @@ import { migrateToLatest } from "../src/db/migrate.ts";
 import { matchCopies, ownFeatures, queryCandidates, toCandidate, type DedupOptions } from "../src/dedupe/assign.ts";
 import type { ArticleInput } from "../src/normalise/article.ts";
 import { storeArticles } from "../src/store/articles.ts";
+import { benchServerUrl, dropBenchDatabase, freshBenchDatabase } from "./database.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -42,20 +43,10 @@ const { values: args } = parseArgs({
 const N = Number(args.articles);
 const PROBES = Number(args.probes);
 const BATCHES = Number(args.batches);
-const server = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const server = benchServerUrl;
 const NAME = "feedloom_bench_issue4";
 const END = Date.parse("2026-11-01T00:00:00Z");
 const YEAR_S = 365 * 86_400;
-
-async function admin(query: string): Promise<void> {
-  const c = new pg.Client({ connectionString: server });
-  await c.connect();
-  try {
-    await c.query(query);
-  } finally {
-    await c.end();
-  }
-}
 
 // ---- synthetic text (JavaScript side) ---------------------------------------------------------
 let seed = 4242;
@@ -183,10 +174,7 @@ const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
 console.log(`bench:dedup: ${N.toLocaleString("en")} stored articles on ${server.replace(/\/\/[^@]*@/, "//")}, load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
-await admin(`DROP DATABASE IF EXISTS ${NAME} WITH (FORCE)`);
-await admin(`CREATE DATABASE ${NAME}`);
-const url = new URL(server);
-url.pathname = `/${NAME}`;
+const url = new URL(await freshBenchDatabase(NAME));
 const handle = openPostgres(url.href, 2);
 try {
   await migrateToLatest(handle.db);
@@ -312,5 +300,5 @@ try {
   }
 } finally {
   await handle.close();
-  if (!args.keep) await admin(`DROP DATABASE IF EXISTS ${NAME} WITH (FORCE)`);
+  if (!args.keep) await dropBenchDatabase(NAME);
 }

@@ -17,8 +17,8 @@ import { cpus, loadavg, platform, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { distIsFresh, distRoot } from "../bin/dist.js";
+import { adminQuery, benchServerUrl, dropBenchDatabase, freshBenchDatabase } from "./database.ts";
 import type { ServerCommand, ServerMessage, ServerReadyMessage, ServerStats } from "./server.ts";
 import { defaultSyntheticOptions, type SyntheticOptions } from "./synthetic.ts";
 import type { CycleFigures, ProfileSummary, RunFigures, WorkerCommand, WorkerMessage, WorkerRunMessage } from "./worker.ts";
@@ -60,7 +60,8 @@ const HELP = `usage: npm run bench:ingest -- [options]
                       under V8's CPU profiler: prints where the time went, keeps the .cpuprofile
 
 environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres): the server on
-which a fresh database feedloom_bench_<pid>_… is created for each Postgres run and dropped after.`;
+which a fresh database feedloom_bench_<pid>_… is created for each Postgres run and dropped after;
+BENCH_NODE_FLAGS: extra node flags for the measured process (e.g. "--max-semi-space-size=2").`;
 
 const { values: flags } = parseArgs({
   options: {
@@ -128,7 +129,6 @@ const concurrency = numberFlag("concurrency", flags.concurrency, 1, 256);
 const perHost = numberFlag("per-host", flags["per-host"], 1, 64);
 const cycleTimeoutMs = numberFlag("cycle-timeout", flags["cycle-timeout"], 1, 86_400) * 1000;
 const runTimeoutMs = numberFlag("run-timeout", flags["run-timeout"], 10, 86_400) * 1000;
-const adminUrl = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
 
 // ---- cleanup, whatever happens --------------------------------------------------------------------
 
@@ -215,28 +215,15 @@ async function startFeedServer(): Promise<FeedServer> {
 
 // ---- databases ---------------------------------------------------------------------------------
 
-async function adminQuery<T extends pg.QueryResultRow>(text: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 10_000, query_timeout: 120_000 });
-  client.on("error", () => {});
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 async function createDatabase(run: number): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `feedloom_bench_${process.pid}_${run}_${randomBytes(3).toString("hex")}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  const url = await freshBenchDatabase(name);
   const drop = async () => {
     cleanups.delete(drop);
-    await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await dropBenchDatabase(name);
   };
   cleanups.add(drop);
-  return { url: url.href, drop };
+  return { url, drop };
 }
 
 // ---- one run -------------------------------------------------------------------------------------
@@ -450,7 +437,7 @@ async function main(): Promise<number> {
     try {
       machine.postgres = (await adminQuery<{ server_version: string }>("SHOW server_version"))[0]?.server_version ?? null;
     } catch (err) {
-      const message = `Postgres at ${adminUrl.replace(/:[^:@/]*@/, ":***@")} is not reachable: ${err instanceof Error ? err.message : String(err)}`;
+      const message = `Postgres at ${benchServerUrl.replace(/:[^:@/]*@/, ":***@")} is not reachable: ${err instanceof Error ? err.message : String(err)}`;
       console.error(message);
       errors.postgres.push(message);
       runKinds = kinds.filter((k) => k !== "postgres");

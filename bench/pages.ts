@@ -13,10 +13,10 @@
 import { loadavg, cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
-import pg from "pg";
 import { openPostgres } from "../src/db/database.ts";
 import { migrateToLatest } from "../src/db/migrate.ts";
 import { createApp } from "../src/server/app.ts";
+import { adminQuery, benchDatabaseUrl, dropBenchDatabase, freshBenchDatabase } from "./database.ts";
 
 const TARGET_MS = 20;
 const DB_NAME = "feedloom_bench_issue7";
@@ -41,19 +41,7 @@ for (const [name, v] of [["runs", runs], ["requests", requests], ["stories", sto
   if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a whole number ≥ 1`);
 }
 
-const adminUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
-async function admin(text: string): Promise<void> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
-
-const dropDatabase = () => admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
 
 function quantile(sorted: number[], q: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
@@ -94,26 +82,13 @@ async function main(): Promise<number> {
   console.log(`machine: ${cpus()[0]?.model ?? "?"} × ${cpus().length}, Node ${process.version}`);
   const startLoad = loadavg();
   // --keep (for working on the pages): reuse a database left by an earlier --keep run, and keep it.
-  const exists = async () => {
-    const c = new pg.Client({ connectionString: adminUrl });
-    await c.connect();
-    try {
-      return (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [DB_NAME])).rowCount === 1;
-    } finally {
-      await c.end();
-    }
-  };
+  const exists = async () => (await adminQuery("SELECT 1 FROM pg_database WHERE datname = $1", [DB_NAME])).length === 1;
   const reuse = flags.keep && (await exists());
-  if (!reuse) {
-    await dropDatabase();
-    await admin(`CREATE DATABASE ${DB_NAME}`);
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${DB_NAME}`;
+  const url = new URL(reuse ? benchDatabaseUrl(DB_NAME) : await freshBenchDatabase(DB_NAME));
   const handle = openPostgres(url.href, 10);
   const stop = async () => {
     await handle.close().catch(() => {});
-    if (!flags.keep) await dropDatabase().catch(() => {});
+    if (!flags.keep) await dropBenchDatabase(DB_NAME).catch(() => {});
   };
   process.once("SIGINT", () => void stop().then(() => process.exit(130)));
   try {

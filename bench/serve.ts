@@ -14,9 +14,9 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { sql } from "kysely";
-import pg from "pg";
 import { openPostgres } from "../src/db/database.ts";
 import { migrateToLatest } from "../src/db/migrate.ts";
+import { dropBenchDatabase, freshBenchDatabase } from "./database.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: opts } = parseArgs({
@@ -38,18 +38,7 @@ const runs = Number(opts.runs);
 const duration = Number(opts.duration);
 const connections = Number(opts.connections);
 const storyCount = Number(opts.stories);
-const adminUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const DB_NAME = "feedloom_bench_issue6";
-
-async function admin(query: string): Promise<void> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(query);
-  } finally {
-    await c.end();
-  }
-}
 
 /** Sources, stories (a fifth with a second and third outlet), articles and topic links, in bulk. */
 async function load(url: string): Promise<void> {
@@ -120,10 +109,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main(): Promise<void> {
   process.stdout.write(`bench:serve: ${storyCount} stories on Postgres, ${connections} connections, ${duration} s per case, ${runs} runs; ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}\n`);
-  await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-  await admin(`CREATE DATABASE ${DB_NAME}`);
-  const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = `/${DB_NAME}`;
+  const dbUrl = new URL(await freshBenchDatabase(DB_NAME));
   const tmp = mkdtempSync(join(tmpdir(), "feedloom-bench-serve-"));
   const children: ChildProcess[] = [];
   try {
@@ -172,7 +158,7 @@ async function main(): Promise<void> {
   } finally {
     for (const c of children) await stop(c);
     rmSync(tmp, { recursive: true, force: true });
-    await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+    await dropBenchDatabase(DB_NAME);
   }
 }
 

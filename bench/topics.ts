@@ -16,7 +16,6 @@ import { performance } from "node:perf_hooks";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { sql, type Kysely } from "kysely";
-import pg from "pg";
 import { openPostgres } from "../src/db/database.ts";
 import { migrateToLatest } from "../src/db/migrate.ts";
 import type { Database } from "../src/db/schema.ts";
@@ -24,6 +23,7 @@ import { searchStories } from "../src/search/query.ts";
 import { listStories } from "../src/store/stories.ts";
 import { matchTopics, type MatchArticle } from "../src/topics/match.ts";
 import { loadCompiledTopics, matchStories } from "../src/topics/store.ts";
+import { dropBenchDatabase, freshBenchDatabase } from "./database.ts";
 
 const { values: flags } = parseArgs({
   options: { stories: { type: "string", default: "1000000" }, topics: { type: "string", default: "200" }, runs: { type: "string", default: "3" } },
@@ -32,7 +32,6 @@ const STORIES = Number(flags.stories);
 const TOPICS = Number(flags.topics);
 const RUNS = Number(flags.runs);
 const NAME = "feedloom_bench_issue5";
-const adminUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 const log = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -43,13 +42,6 @@ let seed = 42;
 const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
 const word = () => `w${Math.floor(3000 * rand() ** 3)}`;
 const words = (n: number) => Array.from({ length: n }, word).join(" ");
-
-async function admin(q: string): Promise<void> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query(q);
-  await c.end();
-}
 
 async function load(db: Kysely<Database>): Promise<void> {
   const t0 = performance.now();
@@ -179,10 +171,7 @@ async function measure(db: Kysely<Database>): Promise<Figures> {
   return { feedServerMs: median(feedServer), searchServerP95Ms: p95(searchServer), matchMs: median(match), verdictsMs: median(verdicts), feedMs: median(feed), feedAllMs: median(feedAll), searchP95Ms: p95(search), searchMedianMs: median(search) };
 }
 
-await admin(`DROP DATABASE IF EXISTS ${NAME} WITH (FORCE)`);
-await admin(`CREATE DATABASE ${NAME}`);
-const url = new URL(adminUrl);
-url.pathname = `/${NAME}`;
+const url = new URL(await freshBenchDatabase(NAME));
 const handle = openPostgres(url.href, 4);
 try {
   await migrateToLatest(handle.db);
@@ -204,5 +193,5 @@ try {
   console.log(`  inside the server (EXPLAIN ANALYZE):    topic feed ${m("feedServerMs").toFixed(2)} ms, one 30-day search window p95 ${m("searchServerP95Ms").toFixed(2)} ms`);
 } finally {
   await handle.close();
-  await admin(`DROP DATABASE IF EXISTS ${NAME} WITH (FORCE)`);
+  await dropBenchDatabase(NAME);
 }

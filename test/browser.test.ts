@@ -15,10 +15,10 @@ import Parser from "rss-parser";
 import { runFetchCycle } from "../jobs/fetch-cycle.ts";
 import { openPglite, openPostgres, type DatabaseHandle } from "../src/db/database.ts";
 import { migrateToLatest } from "../src/db/migrate.ts";
-import { silentLogger } from "../src/log.ts";
 import { addSource } from "../src/store/sources.ts";
 import { cliEnv, startServer, type RunningServer } from "./helpers/cli.ts";
 import { createServerDatabase, serverUrl } from "./helpers/db.ts";
+import { ingestContext } from "./helpers/feeds.ts";
 import { labels, repoRoot, startNewsroom, type NewsroomServer } from "./helpers/newsroom.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -82,14 +82,12 @@ interface ApiStory {
   articles: ApiArticle[];
 }
 
-const fetchOpts = { userAgent: "feedloom-test", connectTimeoutMs: 5_000, timeoutMs: 10_000, maxBodyBytes: 15 * 1024 * 1024, maxRedirects: 5, allowPrivateNetworks: true };
-
 /** The newsroom through the real pipeline: both fetches, as in test/pipeline.test.ts. */
 async function ingest(handle: DatabaseHandle, newsroom: NewsroomServer): Promise<void> {
   await migrateToLatest(handle.db);
   const ids = new Map<string, number>();
   for (const s of labels().sources) ids.set(s.slug, (await addSource(handle.db, { url: newsroom.feeds[s.slug]! })).id);
-  const ctx = { db: handle.db, fetch: fetchOpts, schedule: { pauseAfterSeconds: 7 * 86_400, perHost: 2 }, log: silentLogger };
+  const ctx = ingestContext(handle.db);
   const first = await runFetchCycle(ctx, { all: true, concurrency: 4 });
   assert.ok(first.every((o) => o.outcome === "updated"), "every source fetched");
   await newsroom.setPhase(2);

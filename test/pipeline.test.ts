@@ -6,11 +6,11 @@ import { createServer, type Server } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { serve, type ServerType } from "@hono/node-server";
 import { runFetchCycle } from "../jobs/fetch-cycle.ts";
-import { silentLogger } from "../src/log.ts";
 import { createGate, type IngestContext } from "../src/ingest/source.ts";
 import { createApp } from "../src/server/app.ts";
 import { addSource } from "../src/store/sources.ts";
 import { databaseKinds, openTestDatabase, type TestDatabase } from "./helpers/db.ts";
+import { ingestContext } from "./helpers/feeds.ts";
 import { labels, startNewsroom, type NewsroomServer } from "./helpers/newsroom.ts";
 
 const SEED = "NATO And EU Discussing Possibility Of Negotiations With Russia After Kherson Liberation By Ukraine";
@@ -22,17 +22,6 @@ interface ApiStory {
   topics: string[];
   articles: Array<{ id: number; source: { id: number; title: string | null; url: string }; guid: string | null; link: string | null; title: string; published: string | null }>;
 }
-
-const schedule = { pauseAfterSeconds: 7 * 86_400, perHost: 2 };
-
-const fetchOpts = {
-  userAgent: "feedloom-test",
-  connectTimeoutMs: 5_000,
-  timeoutMs: 10_000,
-  maxBodyBytes: 15 * 1024 * 1024,
-  maxRedirects: 5,
-  allowPrivateNetworks: true,
-};
 
 for (const kind of databaseKinds) {
   describe(`pipeline on ${kind}`, () => {
@@ -60,7 +49,7 @@ for (const kind of databaseKinds) {
       await t?.drop();
     });
 
-    const ctx = (): IngestContext => ({ db: t.handle.db, fetch: fetchOpts, schedule, log: silentLogger });
+    const ctx = (): IngestContext => ingestContext(t.handle.db);
 
     test("first cycle: every source fetched, the ill-formed one read leniently", async () => {
       const outcomes = await runFetchCycle(ctx(), { all: true, concurrency: 4 });
@@ -258,7 +247,7 @@ for (const kind of databaseKinds) {
 
     test("keeps what it had, records the error in plain words, and recovers", async () => {
       const source = await addSource(t.handle.db, { url });
-      const ctx: IngestContext = { db: t.handle.db, fetch: fetchOpts, schedule, log: silentLogger };
+      const ctx = ingestContext(t.handle.db);
       const cycle = () => runFetchCycle(ctx, { sourceIds: [source.id], concurrency: 1 });
       const item = (n: number) => `<item><guid>g${n}</guid><title>Item ${n}</title><link>https://x.example/${n}</link></item>`;
 

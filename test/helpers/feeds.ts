@@ -3,6 +3,8 @@
 import { createServer, type Server } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import { runFetchCycle } from "../../jobs/fetch-cycle.ts";
+import type { Kysely } from "kysely";
+import type { Database } from "../../src/db/schema.ts";
 import type { IngestContext } from "../../src/ingest/source.ts";
 import { silentLogger } from "../../src/log.ts";
 import { createApp, type AppContext } from "../../src/server/app.ts";
@@ -19,15 +21,16 @@ export const fetchOpts = {
   allowPrivateNetworks: true,
 };
 
-export const ingestContext = (t: TestDatabase): IngestContext => ({ db: t.handle.db, fetch: fetchOpts, schedule: { pauseAfterSeconds: 7 * 86_400, perHost: 2 }, log: silentLogger });
+/** How the tests ingest: loopback allowed, short timeouts, nothing logged. */
+export const ingestContext = (db: Kysely<Database>): IngestContext => ({ db, fetch: fetchOpts, schedule: { pauseAfterSeconds: 7 * 86_400, perHost: 2 }, log: silentLogger });
 
 /** Every labelled source added and fetched, then the changing one fetched again in its second version. */
 export async function ingestNewsroom(t: TestDatabase, newsroom: NewsroomServer): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   for (const s of labels().sources) ids.set(s.slug, (await addSource(t.handle.db, { url: newsroom.feeds[s.slug]! })).id);
-  await runFetchCycle(ingestContext(t), { all: true, concurrency: 4 });
+  await runFetchCycle(ingestContext(t.handle.db), { all: true, concurrency: 4 });
   await newsroom.setPhase(2);
-  await runFetchCycle(ingestContext(t), { sourceIds: [ids.get("capital-daily")!], concurrency: 1 });
+  await runFetchCycle(ingestContext(t.handle.db), { sourceIds: [ids.get("capital-daily")!], concurrency: 1 });
   return ids;
 }
 

@@ -1,9 +1,8 @@
 // The labelled newsroom corpus, served from 127.0.0.1 by its own reference server.
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { serveCorpus } from "../../src/eval/topics.ts";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const sharedDir = resolve(process.env.FEEDLOOM_SHARED_DIR ?? join(repoRoot, "../shared"));
@@ -30,24 +29,7 @@ export interface NewsroomServer {
   close(): Promise<void>;
 }
 
-export async function startNewsroom(): Promise<NewsroomServer> {
-  const child: ChildProcess = spawn(process.execPath, [join(newsroomDir, "serve.mjs"), visibleDir, "0"], { stdio: ["ignore", "pipe", "inherit"] });
-  const line = await new Promise<string>((resolveLine, reject) => {
-    const rl = createInterface({ input: child.stdout! });
-    rl.once("line", resolveLine);
-    child.once("exit", (code) => reject(new Error(`newsroom server exited with ${code}`)));
-  });
-  const info = JSON.parse(line) as { base: string; feeds: Record<string, string> };
-  return {
-    ...info,
-    async setPhase(phase) {
-      const res = await fetch(`${info.base}/__fixture/phase/${phase}`, { method: "POST" });
-      if (res.status !== 204) throw new Error(`could not switch the newsroom to phase ${phase}`);
-    },
-    close: () =>
-      new Promise<void>((done) => {
-        child.once("exit", () => done());
-        child.kill();
-      }),
-  };
+/** The corpus's own reference server (serve.mjs), as the evaluation runs it. */
+export function startNewsroom(): Promise<NewsroomServer> {
+  return serveCorpus(visibleDir);
 }
